@@ -1,0 +1,86 @@
+// swift-tools-version:6.0
+import Foundation
+import PackageDescription
+
+/// Asks the system's `pkg-config` for a library's flags.
+///
+/// SwiftPM's own `pkgConfig:` reader cannot parse Debian's `libdpdk.pc` (its Description runs
+/// over several lines), so the manifest runs the real tool. Empty when the library is missing:
+/// the build then fails on the first DPDK header, and `scripts/setup` installs it.
+func pkgConfig(_ arguments: String...) -> [String] {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["pkg-config"] + arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    do { try process.run() } catch { return [] }
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { return [] }
+    return String(decoding: data, as: UTF8.self)
+        .split(whereSeparator: { $0 == " " || $0 == "\n" })
+        .map(String.init)
+}
+
+/// DPDK's compiler flags (`-I...`, `-include rte_config.h`, `-march=corei7`).
+let dpdkCFlags = pkgConfig("--cflags", "libdpdk")
+/// DPDK's libraries, with `-Wl,a,b` spelled the way swiftc's driver takes it.
+let dpdkLinkerFlags = pkgConfig("--libs", "libdpdk").flatMap { flag -> [String] in
+    guard flag.hasPrefix("-Wl,") else { return [flag] }
+    return flag.dropFirst(4).split(separator: ",").flatMap { ["-Xlinker", String($0)] }
+}
+/// Swift targets that import the DPDK shim need the same flags for the Clang importer.
+let dpdkSwiftSettings: [SwiftSetting] = [.unsafeFlags(dpdkCFlags.flatMap { ["-Xcc", $0] })]
+
+let package = Package(
+    name: "e2",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "e2", targets: ["e2"]),
+        .library(name: "E2Engine", targets: ["E2Engine"]),
+        .library(name: "E2API", targets: ["E2API"]),
+        .library(name: "E2Dataplane", targets: ["E2Dataplane"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Thin C shims: macros and inline helpers that Swift cannot call directly.
+        .target(
+            name: "CE2DPDK",
+            cSettings: [.unsafeFlags(dpdkCFlags)],
+            linkerSettings: [.unsafeFlags(dpdkLinkerFlags), .linkedLibrary("pcap")]
+        ),
+        .target(
+            name: "CE2OpenSSL",
+            linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]
+        ),
+        .systemLibrary(
+            name: "CE2SQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+
+        // Libraries: the engine is pure Swift; the API and the dataplane do the I/O.
+        .target(name: "E2Engine"),
+        .target(name: "E2API", dependencies: ["E2Engine", "CE2OpenSSL", "CE2SQLite"]),
+        .target(name: "E2Dataplane", dependencies: ["E2Engine", "CE2DPDK"], swiftSettings: dpdkSwiftSettings),
+
+        // The one executable: wiring only.
+        .executableTarget(
+            name: "e2",
+            dependencies: [
+                "E2Engine", "E2API", "E2Dataplane",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: dpdkSwiftSettings
+        ),
+
+        .testTarget(name: "E2EngineTests", dependencies: ["E2Engine"]),
+        .testTarget(name: "E2APITests", dependencies: ["E2API", "CE2OpenSSL"]),
+        .testTarget(name: "E2DataplaneTests", dependencies: ["E2Dataplane"], swiftSettings: dpdkSwiftSettings),
+        .testTarget(name: "E2CommandTests", dependencies: ["e2"], swiftSettings: dpdkSwiftSettings),
+    ],
+    swiftLanguageModes: [.v6]
+)
