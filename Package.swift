@@ -25,11 +25,11 @@ func pkgConfig(_ arguments: String...) -> [String] {
 
 /// DPDK's compiler flags (`-I...`, `-include rte_config.h`, `-march=corei7`).
 let dpdkCFlags = pkgConfig("--cflags", "libdpdk")
-/// DPDK's libraries, with `-Wl,a,b` spelled the way swiftc's driver takes it.
-let dpdkLinkerFlags = pkgConfig("--libs", "libdpdk").flatMap { flag -> [String] in
-    guard flag.hasPrefix("-Wl,") else { return [flag] }
-    return flag.dropFirst(4).split(separator: ",").flatMap { ["-Xlinker", String($0)] }
-}
+/// Where pkg-config says DPDK's libraries are (`-L...`; empty for Debian's standard path).
+let dpdkLibraryPaths = pkgConfig("--libs-only-L", "libdpdk")
+/// The DPDK libraries E2 calls. Named one by one rather than pkg-config's full `--libs` (60
+/// libraries) so that the runtime needs only these: see scripts/packages/runtime.txt.
+let dpdkLibraries = ["rte_eal", "rte_ethdev", "rte_mbuf", "rte_mempool", "rte_ring", "rte_net", "rte_bpf", "rte_kvargs"]
 /// Swift targets that import the DPDK shim need the same flags for the Clang importer.
 let dpdkSwiftSettings: [SwiftSetting] = [.unsafeFlags(dpdkCFlags.flatMap { ["-Xcc", $0] })]
 
@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "CE2DPDK",
             cSettings: [.unsafeFlags(dpdkCFlags)],
-            linkerSettings: [.unsafeFlags(dpdkLinkerFlags), .linkedLibrary("pcap")]
+            linkerSettings: [.unsafeFlags(dpdkLibraryPaths)] + (dpdkLibraries + ["pcap"]).map { .linkedLibrary($0) }
         ),
         .target(
             name: "CE2OpenSSL",
