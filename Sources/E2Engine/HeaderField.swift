@@ -9,6 +9,16 @@ public enum HeaderField: String, Codable, Sendable, CaseIterable, Comparable {
     case destinationPort = "dst port"
     case transportProtocol = "proto"
 
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let name = try container.decode(String.self)
+        guard let field = HeaderField(rawValue: name) else {
+            let known = Self.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "unknown header field \"\(name)\"; expected one of \(known)")
+        }
+        self = field
+    }
+
     public static func < (lhs: HeaderField, rhs: HeaderField) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
