@@ -1,9 +1,7 @@
-import Foundation
-
 /// The cluster E2 runs on: one rack switch and the servers behind it (§2.2).
 ///
 /// The JSON form is that of `examples/hardware-*.json`.
-public struct HardwareDescription: Codable, Sendable, Equatable {
+public struct HardwareDescription: Codable, Sendable, Equatable, ValidatedDocument {
     public var `switch`: SwitchDescription
     public var servers: [ServerDescription]
 
@@ -12,21 +10,6 @@ public struct HardwareDescription: Codable, Sendable, Equatable {
         self.servers = servers
     }
 
-    /// Decodes and validates a description; every problem is reported with its JSON path.
-    public static func decode(json: Data) throws(DescriptionError) -> HardwareDescription {
-        let hardware: HardwareDescription
-        do {
-            hardware = try JSONDecoder().decode(HardwareDescription.self, from: json)
-        } catch let error as DecodingError {
-            throw DescriptionError(decoding: error)
-        } catch {
-            throw DescriptionError(path: "$", message: "\(error)")
-        }
-        if let problem = hardware.problems().first { throw problem }
-        return hardware
-    }
-
-    /// Everything inconsistent in the description, in document order; empty when it is sound.
     public func problems() -> [DescriptionError] {
         var problems = self.switch.problems(at: "$.switch")
         if servers.isEmpty { problems.append(.init(path: "$.servers", message: "a cluster needs at least one server")) }

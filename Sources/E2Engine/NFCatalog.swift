@@ -1,7 +1,5 @@
-import Foundation
-
 /// The NF descriptions E2 knows, by type name: the `{"nfs": [...]}` document.
-public struct NFCatalog: Codable, Sendable, Equatable {
+public struct NFCatalog: Codable, Sendable, Equatable, ValidatedDocument {
     public var nfs: [NFDescription]
 
     public init(nfs: [NFDescription]) {
@@ -13,21 +11,6 @@ public struct NFCatalog: Codable, Sendable, Equatable {
         nfs.first { $0.name == type }
     }
 
-    /// Decodes and validates a catalog; every problem is reported with its JSON path.
-    public static func decode(json: Data) throws(DescriptionError) -> NFCatalog {
-        let catalog: NFCatalog
-        do {
-            catalog = try JSONDecoder().decode(NFCatalog.self, from: json)
-        } catch let error as DecodingError {
-            throw DescriptionError(decoding: error)
-        } catch {
-            throw DescriptionError(path: "$", message: "\(error)")
-        }
-        if let problem = catalog.problems().first { throw problem }
-        return catalog
-    }
-
-    /// Everything inconsistent in the catalog, in document order; empty when it is sound.
     public func problems() -> [DescriptionError] {
         var problems: [DescriptionError] = []
         var seen: Set<String> = []
