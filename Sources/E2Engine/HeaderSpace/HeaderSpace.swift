@@ -1,0 +1,61 @@
+/// A set of packets as a union of cubes: what a filter selects, compiled.
+///
+/// All operations are exact over the model of `Dimension`: `isEmpty` is true only when no
+/// packet is in the set, and `witness` returns a packet that is.
+public struct HeaderSpace: Sendable, Equatable {
+    public private(set) var cubes: [Cube]
+    public let universe: Universe
+
+    public init(cubes: [Cube], universe: Universe) {
+        self.universe = universe
+        self.cubes = cubes.filter { !$0.isEmpty(in: universe) }.map { $0.normalized(in: universe) }
+    }
+
+    public static func everything(in universe: Universe) -> HeaderSpace { HeaderSpace(cubes: [.everything], universe: universe) }
+    public static func nothing(in universe: Universe) -> HeaderSpace { HeaderSpace(cubes: [], universe: universe) }
+
+    /// The packets whose `dimension` lies in `set`.
+    public static func constraint(_ dimension: Dimension, _ set: ValueSet, in universe: Universe) -> HeaderSpace {
+        HeaderSpace(cubes: [Cube([dimension: set])], universe: universe)
+    }
+
+    public var isEmpty: Bool { cubes.isEmpty }
+
+    public func union(_ other: HeaderSpace) -> HeaderSpace {
+        // Keep the cubes disjoint: add only the parts of `other` not already covered.
+        var added: [Cube] = []
+        for cube in other.cubes {
+            var pieces = [cube]
+            for mine in cubes { pieces = pieces.flatMap { $0.subtracting(mine, in: universe) } }
+            added += pieces
+        }
+        return HeaderSpace(cubes: cubes + added, universe: universe)
+    }
+
+    public func intersection(_ other: HeaderSpace) -> HeaderSpace {
+        var result: [Cube] = []
+        for a in cubes {
+            for b in other.cubes {
+                let both = a.intersection(b, in: universe)
+                if !both.isEmpty(in: universe) { result.append(both) }
+            }
+        }
+        return HeaderSpace(cubes: result, universe: universe)
+    }
+
+    public func subtracting(_ other: HeaderSpace) -> HeaderSpace {
+        var pieces = cubes
+        for cube in other.cubes {
+            pieces = pieces.flatMap { $0.subtracting(cube, in: universe) }
+            if pieces.isEmpty { break }
+        }
+        return HeaderSpace(cubes: pieces, universe: universe)
+    }
+
+    public var complement: HeaderSpace { HeaderSpace.everything(in: universe).subtracting(self) }
+
+    public func isDisjoint(with other: HeaderSpace) -> Bool { intersection(other).isEmpty }
+
+    /// Whether every packet of this space is also in `other`.
+    public func isSubset(of other: HeaderSpace) -> Bool { subtracting(other).isEmpty }
+}
