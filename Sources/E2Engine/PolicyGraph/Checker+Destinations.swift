@@ -15,7 +15,7 @@ extension Checker {
         var spaces = edges.map(\.space)
 
         let bySource = Dictionary(grouping: edges.indices, by: { edges[$0].edge.source.name })
-        for source in bySource.keys.sorted() {
+        for source in bySource.keys.sorted() where !unresolvedSources.contains(source) {
             let outgoing = bySource[source]!
             guard let sourceRole = role(of: source) else { continue }
             if case .tee = sourceRole { continue }  // a Tee copies to every edge
@@ -74,13 +74,13 @@ extension Checker {
         let sources = Set(bySource.keys)
         var receivers: [String: SourceLocation] = [:]
         for edge in edges where receivers[edge.edge.destination.name] == nil { receivers[edge.edge.destination.name] = edge.edge.location }
-        for (name, location) in receivers.sorted(by: { $0.key < $1.key }) where !sources.contains(name) {
+        for (name, location) in receivers.sorted(by: { $0.key < $1.key }) where !sources.contains(name) && !unresolvedSources.contains(name) {
             if case .nf = role(of: name) {
                 report(PolicyDiagnostic(.missingDestination, at: location, "'\(name)' receives traffic but no edge leaves it",
                                         node: name, edges: [location], witness: HeaderSpace.everything(in: universe).witness()))
             }
         }
-        for name in order where receivers[name] == nil && !sources.contains(name) {
+        for name in order where receivers[name] == nil && !sources.contains(name) && !unresolvedSources.contains(name) {
             if case .nf = role(of: name), let declaration = declarations[name] {
                 report(PolicyDiagnostic(.undefinedName, at: declaration.location, "'\(name)' is declared but no edge uses it", severity: .warning))
             }

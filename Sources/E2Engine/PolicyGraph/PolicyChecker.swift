@@ -54,6 +54,8 @@ struct Checker {
     var declarations: [String: Declaration] = [:]
     var order: [String] = []
     var compiler: FilterCompiler
+    /// Nodes with an edge that did not resolve: their destinations cannot be judged.
+    var unresolvedSources: Set<String> = []
 
     init(catalog: NFCatalog) {
         self.catalog = catalog
@@ -184,7 +186,11 @@ struct Checker {
                         ok = false
                     }
                 }
-                if ok { resolved.append(ResolvedEdge(edge: edge, pipelet: index, space: space, input: input)) }
+                if ok {
+                    resolved.append(ResolvedEdge(edge: edge, pipelet: index, space: space, input: input))
+                } else {
+                    unresolvedSources.insert(edge.source.name)
+                }
             }
         }
         return resolved
