@@ -3,9 +3,9 @@
 /// A dimension the cube does not mention is unconstrained. Because dimensions are
 /// independent coordinates, a cube is empty exactly when one of its sets is.
 public struct Cube: Hashable, Sendable {
-    public private(set) var constraints: [Dimension: ValueSet]
+    public private(set) var constraints: [HeaderDimension: ValueSet]
 
-    public init(_ constraints: [Dimension: ValueSet] = [:]) {
+    public init(_ constraints: [HeaderDimension: ValueSet] = [:]) {
         self.constraints = constraints
     }
 

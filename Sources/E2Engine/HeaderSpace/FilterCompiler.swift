@@ -12,7 +12,7 @@ public struct FilterCompiler: Sendable {
         self.addresses = addresses
         self.portGroups = portGroups
         self.catalog = catalog
-        var symbols: [Dimension: Set<String>] = [.ingress: portGroups]
+        var symbols: [HeaderDimension: Set<String>] = [.ingress: portGroups]
         for nf in catalog.nfs {
             for (name, method) in nf.attributes {
                 if case .port(let values) = method { symbols[.attribute("\(nf.name).\(name)")] = Set(values.keys) }
@@ -60,11 +60,11 @@ public struct FilterCompiler: Sendable {
 
     // MARK: Building blocks
 
-    private func space(_ dimension: Dimension, _ lower: UInt128, _ upper: UInt128) -> HeaderSpace {
+    private func space(_ dimension: HeaderDimension, _ lower: UInt128, _ upper: UInt128) -> HeaderSpace {
         .constraint(dimension, .numbers(IntervalSet(lower, upper)), in: universe)
     }
 
-    private func space(_ dimension: Dimension, equals value: UInt128) -> HeaderSpace { space(dimension, value, value) }
+    private func space(_ dimension: HeaderDimension, equals value: UInt128) -> HeaderSpace { space(dimension, value, value) }
 
     private func etherType(_ value: UInt128, shifted: Bool) -> HeaderSpace {
         space(shifted ? .innerEtherType : .etherType, equals: value)
@@ -164,7 +164,7 @@ public struct FilterCompiler: Sendable {
             }
         }
         let (lower, upper) = prefix.range
-        func directed(_ source: Dimension, _ destination: Dimension) -> HeaderSpace {
+        func directed(_ source: HeaderDimension, _ destination: HeaderDimension) -> HeaderSpace {
             let src = space(source, lower, upper), dst = space(destination, lower, upper)
             switch direction {
             case .source: return src
@@ -208,7 +208,7 @@ public struct FilterCompiler: Sendable {
 
     private func comparison(_ operand: ByteOperand, mask: UInt128?, relation: String, value: UInt128,
                             at location: SourceLocation, shifted: Bool) throws(PolicyDiagnostic) -> HeaderSpace {
-        let dimension: Dimension
+        let dimension: HeaderDimension
         let guardSpace: HeaderSpace
         switch operand {
         case .length:

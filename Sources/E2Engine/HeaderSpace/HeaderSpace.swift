@@ -1,6 +1,6 @@
 /// A set of packets as a union of cubes: what a filter selects, compiled.
 ///
-/// All operations are exact over the model of `Dimension`: `isEmpty` is true only when no
+/// All operations are exact over the model of `HeaderDimension`: `isEmpty` is true only when no
 /// packet is in the set, and `witness` returns a packet that is.
 public struct HeaderSpace: Sendable, Equatable {
     public private(set) var cubes: [Cube]
@@ -15,7 +15,7 @@ public struct HeaderSpace: Sendable, Equatable {
     public static func nothing(in universe: Universe) -> HeaderSpace { HeaderSpace(cubes: [], universe: universe) }
 
     /// The packets whose `dimension` lies in `set`.
-    public static func constraint(_ dimension: Dimension, _ set: ValueSet, in universe: Universe) -> HeaderSpace {
+    public static func constraint(_ dimension: HeaderDimension, _ set: ValueSet, in universe: Universe) -> HeaderSpace {
         HeaderSpace(cubes: [Cube([dimension: set])], universe: universe)
     }
 
@@ -58,4 +58,19 @@ public struct HeaderSpace: Sendable, Equatable {
 
     /// Whether every packet of this space is also in `other`.
     public func isSubset(of other: HeaderSpace) -> Bool { subtracting(other).isEmpty }
+}
+
+extension HeaderSpace {
+    /// Whether the packet at `point` is in the space. Numeric coordinates missing from the
+    /// point count as 0; a name-valued one missing counts as no name at all.
+    public func contains(numbers: [HeaderDimension: UInt128], names: [HeaderDimension: String] = [:]) -> Bool {
+        cubes.contains { cube in
+            cube.constraints.allSatisfy { dimension, set in
+                switch set {
+                case .numbers(let values): values.contains(numbers[dimension] ?? 0)
+                case .symbols(let values): names[dimension].map { values.contains($0) } ?? values.isComplement
+                }
+            }
+        }
+    }
 }

@@ -9,25 +9,25 @@ public enum ValueSet: Hashable, Sendable {
 /// The ingress class ranges over the declared port groups, and an attribute with the port
 /// method over the values its NF description lists; a metadata attribute has no such list.
 public struct Universe: Sendable, Equatable {
-    public var symbols: [Dimension: Set<String>]
+    public var symbols: [HeaderDimension: Set<String>]
 
-    public init(symbols: [Dimension: Set<String>] = [:]) {
+    public init(symbols: [HeaderDimension: Set<String>] = [:]) {
         self.symbols = symbols
     }
 
-    func full(_ dimension: Dimension) -> ValueSet {
+    func full(_ dimension: HeaderDimension) -> ValueSet {
         if let maximum = dimension.maximum { return .numbers(IntervalSet(0, maximum)) }
         return .symbols(SymbolSet.everything.within(symbols[dimension]))
     }
 
-    func isEmpty(_ set: ValueSet, in dimension: Dimension) -> Bool {
+    func isEmpty(_ set: ValueSet, in dimension: HeaderDimension) -> Bool {
         switch set {
         case .numbers(let numbers): numbers.isEmpty
         case .symbols(let names): names.isEmpty(in: symbols[dimension])
         }
     }
 
-    func isFull(_ set: ValueSet, in dimension: Dimension) -> Bool {
+    func isFull(_ set: ValueSet, in dimension: HeaderDimension) -> Bool {
         switch set {
         case .numbers(let numbers): numbers.isFull(maximum: dimension.maximum ?? 0)
         case .symbols(let names): names.complement.isEmpty(in: symbols[dimension])
@@ -42,7 +42,7 @@ public struct Universe: Sendable, Equatable {
         }
     }
 
-    func complement(_ set: ValueSet, in dimension: Dimension) -> ValueSet {
+    func complement(_ set: ValueSet, in dimension: HeaderDimension) -> ValueSet {
         switch set {
         case .numbers(let numbers): .numbers(numbers.complement(maximum: dimension.maximum ?? 0))
         case .symbols(let names): .symbols(names.complement.within(symbols[dimension]))

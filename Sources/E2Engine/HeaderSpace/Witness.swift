@@ -13,7 +13,7 @@ extension HeaderSpace {
         return Self.witness(of: cube, in: universe)
     }
 
-    static let preferences: [Dimension: [UInt128]] = [
+    static let preferences: [HeaderDimension: [UInt128]] = [
         .etherType: [0x0800, 0x86dd, 0x0806, 0x8035, 0x8100, 0x88cc],
         .innerEtherType: [0x0800, 0x86dd, 0x0806],
         .ipProtocol: [6, 17, 1, 58, 132, 47],
@@ -27,7 +27,7 @@ extension HeaderSpace {
     ]
 
     static func witness(of cube: Cube, in universe: Universe) -> [String: String] {
-        func number(_ dimension: Dimension) -> UInt128 {
+        func number(_ dimension: HeaderDimension) -> UInt128 {
             guard case .numbers(let set) = cube.constraints[dimension] ?? universe.full(dimension) else { return 0 }
             return preferences[dimension]?.first { set.contains($0) } ?? set.minimum ?? 0
         }

@@ -4,7 +4,7 @@
 /// (the IPv4 source for an IPv4 packet) is still a coordinate of every packet; filters always
 /// test it together with its guard (`ether type == 0x0800`), as libpcap's code does, so its
 /// value on other packets never changes a verdict and emptiness stays exact.
-public enum Dimension: Hashable, Sendable, Comparable {
+public enum HeaderDimension: Hashable, Sendable, Comparable {
     /// The Ethernet type at offset 12 (`0x8100` and friends for VLAN-tagged frames).
     case etherType
     /// The Ethernet type after one VLAN tag (offset 16).
@@ -90,7 +90,7 @@ public enum Dimension: Hashable, Sendable, Comparable {
         }
     }
 
-    public static func < (lhs: Dimension, rhs: Dimension) -> Bool {
+    public static func < (lhs: HeaderDimension, rhs: HeaderDimension) -> Bool {
         if lhs.rank != rhs.rank { return lhs.rank < rhs.rank }
         switch (lhs, rhs) {
         case let (.attribute(a), .attribute(b)): return a < b
