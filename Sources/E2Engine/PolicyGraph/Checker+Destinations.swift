@@ -22,7 +22,7 @@ extension Checker {
             let domain: HeaderSpace = if case .port = sourceRole {
                 .constraint(.ingress, .symbols(SymbolSet([source])), in: universe)
             } else {
-                .everything(in: universe)
+                reachingTraffic(source, edges: edges, trafficClasses: trafficClasses)
             }
             for index in outgoing { spaces[index] = spaces[index].intersection(domain) }
 
@@ -86,6 +86,18 @@ extension Checker {
             }
         }
         return graph(edges, limitedTo: limitedTo)
+    }
+
+    /// The traffic that can reach an NF: the traffic classes of the pipelets it appears in,
+    /// or all traffic when one of them has no port to enter through.
+    private func reachingTraffic(_ node: String, edges: [ResolvedEdge], trafficClasses: [Int: Set<String>]) -> HeaderSpace {
+        let universe = compiler.universe
+        var groups: Set<String> = []
+        for edge in edges where edge.edge.source.name == node || edge.edge.destination.name == node {
+            guard let entry = trafficClasses[edge.pipelet], !entry.isEmpty else { return .everything(in: universe) }
+            groups.formUnion(entry)
+        }
+        return .constraint(.ingress, .symbols(SymbolSet(groups)), in: universe)
     }
 
     /// Two edges to the same node and input are one destination, even from two pipelets.
