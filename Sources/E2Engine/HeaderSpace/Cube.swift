@@ -15,6 +15,15 @@ public struct Cube: Hashable, Sendable {
         constraints.contains { universe.isEmpty($0.value, in: $0.key) }
     }
 
+    /// Whether some packet is in both cubes (both must be non-empty); allocates nothing.
+    public func intersects(_ other: Cube, in universe: Universe) -> Bool {
+        let (small, large) = constraints.count <= other.constraints.count ? (constraints, other.constraints) : (other.constraints, constraints)
+        for (dimension, set) in small {
+            if let theirs = large[dimension], !universe.intersects(set, theirs, in: dimension) { return false }
+        }
+        return true
+    }
+
     /// The packets in both cubes.
     public func intersection(_ other: Cube, in universe: Universe) -> Cube {
         var result = constraints
@@ -27,7 +36,7 @@ public struct Cube: Hashable, Sendable {
     /// The packets of this cube outside `other`, as disjoint cubes (at most one per dimension
     /// `other` constrains).
     public func subtracting(_ other: Cube, in universe: Universe) -> [Cube] {
-        guard !intersection(other, in: universe).isEmpty(in: universe) else { return [self] }
+        guard intersects(other, in: universe) else { return [self] }
         var pieces: [Cube] = []
         var remainder = self
         for dimension in other.constraints.keys.sorted() {

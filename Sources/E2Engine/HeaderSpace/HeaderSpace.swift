@@ -26,7 +26,9 @@ public struct HeaderSpace: Sendable, Equatable {
         var added: [Cube] = []
         for cube in other.cubes {
             var pieces = [cube]
-            for mine in cubes { pieces = pieces.flatMap { $0.subtracting(mine, in: universe) } }
+            for mine in cubes where pieces.contains(where: { $0.intersects(mine, in: universe) }) {
+                pieces = pieces.flatMap { $0.subtracting(mine, in: universe) }
+            }
             added += pieces
         }
         return HeaderSpace(cubes: cubes + added, universe: universe)
@@ -54,7 +56,10 @@ public struct HeaderSpace: Sendable, Equatable {
 
     public var complement: HeaderSpace { HeaderSpace.everything(in: universe).subtracting(self) }
 
-    public func isDisjoint(with other: HeaderSpace) -> Bool { intersection(other).isEmpty }
+    public func isDisjoint(with other: HeaderSpace) -> Bool {
+        // Cubes are kept non-empty, so two of them meet exactly when every shared dimension does.
+        !cubes.contains { a in other.cubes.contains { b in a.intersects(b, in: universe) } }
+    }
 
     /// Whether every packet of this space is also in `other`.
     public func isSubset(of other: HeaderSpace) -> Bool { subtracting(other).isEmpty }

@@ -42,6 +42,17 @@ public struct IntervalSet: Hashable, Sendable {
         return IntervalSet(normalized: merged)
     }
 
+    /// Whether the sets share a value; allocates nothing.
+    public func intersects(_ other: IntervalSet) -> Bool {
+        var i = 0, j = 0
+        while i < intervals.count && j < other.intervals.count {
+            let a = intervals[i], b = other.intervals[j]
+            if max(a.lower, b.lower) <= min(a.upper, b.upper) { return true }
+            if a.upper < b.upper { i += 1 } else { j += 1 }
+        }
+        return false
+    }
+
     public func intersection(_ other: IntervalSet) -> IntervalSet {
         var result: [Interval] = []
         var i = 0, j = 0

@@ -39,10 +39,17 @@ public struct SymbolSet: Hashable, Sendable {
 
     /// Empty within `universe` (nil: infinitely many names, so a complement is never empty).
     public func isEmpty(in universe: Set<String>?) -> Bool {
-        within(universe).isComplementEmpty
+        guard let universe else { return !isComplement && members.isEmpty }
+        if isComplement { return members.count >= universe.count && universe.isSubset(of: members) }
+        return members.count <= universe.count ? members.isDisjoint(with: universe) : universe.isDisjoint(with: members)
     }
 
-    private var isComplementEmpty: Bool { !isComplement && members.isEmpty }
+    /// Holds every name of `universe` (nil: infinitely many names).
+    public func isFull(in universe: Set<String>?) -> Bool {
+        guard let universe else { return isComplement && members.isEmpty }
+        if isComplement { return members.count <= universe.count ? members.isDisjoint(with: universe) : universe.isDisjoint(with: members) }
+        return members.count >= universe.count && universe.isSubset(of: members)
+    }
 
     /// A member, preferring `preferred`; for a complement, a name outside `members`.
     public func anyMember(in universe: Set<String>?, preferring preferred: [String] = []) -> String? {

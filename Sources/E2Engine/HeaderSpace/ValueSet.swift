@@ -30,7 +30,7 @@ public struct Universe: Sendable, Equatable {
     func isFull(_ set: ValueSet, in dimension: HeaderDimension) -> Bool {
         switch set {
         case .numbers(let numbers): numbers.isFull(maximum: dimension.maximum ?? 0)
-        case .symbols(let names): names.complement.isEmpty(in: symbols[dimension])
+        case .symbols(let names): names.isFull(in: symbols[dimension])
         }
     }
 
@@ -42,10 +42,25 @@ public struct Universe: Sendable, Equatable {
         }
     }
 
+    /// Whether two sets of one dimension share a value, without building their intersection.
+    func intersects(_ a: ValueSet, _ b: ValueSet, in dimension: HeaderDimension) -> Bool {
+        switch (a, b) {
+        case let (.numbers(x), .numbers(y)): return x.intersects(y)
+        case let (.symbols(x), .symbols(y)):
+            if !x.isComplement && !y.isComplement {
+                let (small, large) = x.members.count <= y.members.count ? (x.members, y.members) : (y.members, x.members)
+                let universe = symbols[dimension]
+                return small.contains { large.contains($0) && universe?.contains($0) ?? true }
+            }
+            return !x.intersection(y).isEmpty(in: symbols[dimension])
+        default: preconditionFailure("a dimension mixes numbers and names")
+        }
+    }
+
     func complement(_ set: ValueSet, in dimension: HeaderDimension) -> ValueSet {
         switch set {
         case .numbers(let numbers): .numbers(numbers.complement(maximum: dimension.maximum ?? 0))
-        case .symbols(let names): .symbols(names.complement.within(symbols[dimension]))
+        case .symbols(let names): .symbols(names.complement)
         }
     }
 }

@@ -45,8 +45,8 @@ extension Checker {
             // Whatever still overlaps has two destinations.
             for (position, a) in outgoing.enumerated() {
                 for b in outgoing[(position + 1)...] where !sameTarget(edges[a], edges[b]) {
+                    guard !spaces[a].isDisjoint(with: spaces[b]) else { continue }
                     let both = spaces[a].intersection(spaces[b])
-                    guard !both.isEmpty else { continue }
                     let first = edges[a].edge, second = edges[b].edge
                     let resolution = edges[a].pipelet == edges[b].pipelet
                         ? "both edges are in one pipelet"
