@@ -18,7 +18,7 @@ public struct DescriptionError: Error, Sendable, Equatable, CustomStringConverti
 
 extension DescriptionError {
     /// Translates a `DecodingError` into a path and a sentence a user can act on.
-    init(decoding error: DecodingError) {
+    public init(decoding error: DecodingError) {
         func render(_ codingPath: [any CodingKey]) -> String {
             codingPath.reduce("$") { path, key in
                 if let index = key.intValue { return "\(path)[\(index)]" }

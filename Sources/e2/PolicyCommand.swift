@@ -7,13 +7,13 @@ struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
         abstract: "Check policies and print their merged policy graph (pGraph).",
-        subcommands: [PolicyCheckCommand.self, PolicyGraphCommand.self]
+        subcommands: [PolicyCheckCommand.self, PolicyGraphCommand.self, PolicyConvertCommand.self]
     )
 }
 
 /// The files and NF descriptions both policy subcommands read.
 struct PolicyInputs: ParsableArguments {
-    @Argument(help: "Policy files (.e2); their declarations and pipelets are merged.")
+    @Argument(help: "Policy files: text (.e2) or the JSON form (.json, whose diagnostics point at lines of its text form, as `e2 policy convert --to text` prints it); their declarations and pipelets are merged.")
     var files: [String]
 
     @Option(name: .customLong("nfs"), help: "NF descriptions (JSON, as examples/nfs.json).")
@@ -24,7 +24,7 @@ struct PolicyInputs: ParsableArguments {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw ValidationError("cannot read policy file \(path)")
             }
-            return PolicyChecker.SourceFile(name: path, text: text)
+            return PolicyChecker.SourceFile(name: path, text: path.hasSuffix(".json") ? try Self.textOfJSONPolicy(text, path: path) : text)
         }
         var catalog = NFCatalog(nfs: [])
         if let nfs {
@@ -36,6 +36,51 @@ struct PolicyInputs: ParsableArguments {
             }
         }
         return (sources, catalog)
+    }
+
+    /// The text form of a JSON policy, or a usage error naming the JSON path of the problem.
+    static func textOfJSONPolicy(_ json: String, path: String) throws -> String {
+        let policy: PolicyJSON
+        do {
+            policy = try JSONDecoder().decode(PolicyJSON.self, from: Data(json.utf8))
+        } catch let error as DecodingError {
+            throw ValidationError("\(path): \(DescriptionError(decoding: error))")
+        }
+        if let problem = policy.problems().first { throw ValidationError("\(path): \(problem)") }
+        return policy.text()
+    }
+}
+
+/// `e2 policy convert`: between the text form and the JSON form the API takes.
+struct PolicyConvertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Print a policy in its JSON form (for the API) or its text form."
+    )
+
+    enum Form: String, ExpressibleByArgument, CaseIterable { case json, text }
+
+    @Argument(help: "A policy file: text (.e2) or JSON (.json).")
+    var file: String
+
+    @Option(help: "json or text.")
+    var to: Form = .json
+
+    func run() throws {
+        guard let contents = try? String(contentsOfFile: file, encoding: .utf8) else { throw ValidationError("cannot read policy file \(file)") }
+        let text = file.hasSuffix(".json") ? try PolicyInputs.textOfJSONPolicy(contents, path: file) : contents
+        let document: PolicyDocument
+        do {
+            document = try PolicyParser.parse(text, file: file)
+        } catch {
+            FileHandle.standardError.write(Data((error.rendered(source: text) + "\n").utf8))
+            throw ExitCode(1)
+        }
+        let policy = PolicyJSON(document)
+        switch to {
+        case .json: print(try JSONOutput.encode(policy))
+        case .text: print(policy.text(), terminator: "")
+        }
     }
 }
 

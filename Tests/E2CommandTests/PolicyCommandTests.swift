@@ -81,6 +81,21 @@ final class PolicyCommandTests: XCTestCase {
         XCTAssertTrue(outcome.standardError.contains("$.nfs[0].name: expected a string"), outcome.standardError)
     }
 
+    func testConvertToJSONAndCheckTheJSONForm() throws {
+        let json = try E2Process.run(["policy", "convert", example("fig14-nat-fw-proxy.e2")])
+        XCTAssertEqual(json.status, 0, json.standardError)
+        let policy = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        XCTAssertEqual((policy["pipelets"] as? [Any])?.count, 2)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("e2-policy-\(UUID().uuidString).json")
+        try Data(json.standardOutput.utf8).write(to: path)
+        defer { try? FileManager.default.removeItem(at: path) }
+        let check = try E2Process.run(["policy", "check", path.path, "--nfs", Self.nfs])
+        XCTAssertEqual(check.status, 0, check.standardError)
+        XCTAssertEqual(check.standardOutput, "valid: 1 file(s), 3 NF instances, 2 port groups, 12 edges, 4 limited by ingress\n")
+        let text = try E2Process.run(["policy", "convert", path.path, "--to", "text"])
+        XCTAssertTrue(text.standardOutput.contains("  n [(src port 80) && (dst ip my_net)] -> p;\n"), text.standardOutput)
+    }
+
     private func temporaryPolicy(_ text: String) throws -> String {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("e2-policy-\(UUID().uuidString).e2")
         try Data(text.utf8).write(to: url)
