@@ -62,6 +62,13 @@ final class HeaderSpaceTests: XCTestCase {
         XCTAssertTrue(try space("tcp and (port 80 or 443)").isSubset(of: space("tcp")), "a bare value repeats the qualifiers")
     }
 
+    func testE2sDirectionFirstSpellingMeansAnIPAddressOfEitherFamily() throws {
+        XCTAssertEqual(try space("dst ip 10.0.0.1"), try space("ip dst host 10.0.0.1"))
+        XCTAssertEqual(try space("src ip 2001:db8::1"), try space("ip6 src host 2001:db8::1"))
+        XCTAssertEqual(try space("dst ip my_net"), try space("ip dst net 10.12.30.0/24"))
+        XCTAssertNotEqual(try space("dst 10.0.0.1"), try space("ip dst 10.0.0.1"), "pcap's plain dst also matches ARP")
+    }
+
     func testPcapPrecedenceIsLeftToRight() throws {
         // libpcap: `a or b and c` is `(a or b) and c`.
         let flat = try space("udp or tcp and dst port 80")

@@ -71,6 +71,26 @@ final class PolicyCheckerTests: XCTestCase {
         XCTAssertEqual(result.graph?.edges.map(\.file), ["p.e2", "p.e2"])
     }
 
+    func testTeeCopiesToOverlappingEdgesAndIPv6AddressesWork() throws {
+        let text = """
+            Tee t; IDS ids; NetMonitor mon;
+            Port<0-1> in; Port<2-3> out;
+            Address v6net 2001:db8::/32;
+            pipelet {
+              in [ip6 and src ip v6net] -> t;
+              in [!(ip6 and src ip v6net)] -> Drop;
+              t -> ids;          // both copies: a Tee's edges may overlap
+              t [tcp] -> mon;
+              ids [IDS.safe] -> out;
+              ids [!IDS.safe] -> Drop;
+              mon -> Drop;
+            }
+            """
+        let result = PolicyChecker.check([.init(name: "tee.e2", text: text)], catalog: catalog)
+        XCTAssertTrue(result.isValid, "\(result.diagnostics.map(\.message))")
+        XCTAssertEqual(result.graph?.nodes.first { $0.name == "t" }?.kind, .tee)
+    }
+
     func testDiagnosticsRenderWithACaret() throws {
         let result = PolicyChecker.check([.init(name: "x.e2", text: "NAT n;\nRouter r;\n")], catalog: catalog)
         let rendered = try XCTUnwrap(result.diagnostics.first { $0.code == .unknownNFType }).rendered(source: "NAT n;\nRouter r;\n")

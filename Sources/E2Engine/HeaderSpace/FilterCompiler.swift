@@ -147,6 +147,14 @@ public struct FilterCompiler: Sendable {
 
     private func address(_ direction: FilterDirection, proto: String?, _ operand: AddressOperand,
                          at location: SourceLocation, shifted: Bool) throws(PolicyDiagnostic) -> HeaderSpace {
+        var proto = proto
+        if proto == FilterPrimitive.anyIPFamily {
+            let family: AddressPrefix.Family? = switch operand {
+            case .prefix(let literal): literal.family
+            case .name(let name): addresses[name]?.family
+            }
+            proto = family == .ipv6 ? "ip6" : "ip"
+        }
         let prefix: AddressPrefix
         switch operand {
         case .prefix(let literal): prefix = literal

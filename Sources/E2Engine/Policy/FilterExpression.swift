@@ -28,6 +28,9 @@ public enum ByteOperand: Sendable, Equatable {
 
 /// The smallest parts of a filter.
 public enum FilterPrimitive: Sendable, Equatable {
+    /// The protocol of E2's `dst ip NAME`: IPv4 or IPv6, whichever the address is.
+    public static let anyIPFamily = "ip-address"
+
     /// `[ip|ip6|arp|rarp] [src|dst] host A`, `net P`, or an address name used alone.
     case address(FilterDirection, protocol: String?, AddressOperand)
     /// `[tcp|udp|sctp] [src|dst] port N` and `portrange A-B`.

@@ -144,10 +144,11 @@ extension PolicyParser {
             q.direction = direction
             q.type = nil
             sawQualifier = true
-            // E2's spelling "dst ip my_net" puts the protocol after the direction.
+            // E2's spelling "dst ip my_net" puts the protocol after the direction; there `ip`
+            // means an IP address of either family, as the address decides.
             if q.proto == nil, let word = current.identifier, ["ip", "ip6", "arp", "rarp"].contains(word) {
                 _ = advance()
-                q.proto = word
+                q.proto = word == "ip" ? FilterPrimitive.anyIPFamily : word
             }
         }
         if let word = current.identifier, ["host", "net", "port", "portrange"].contains(word) {
@@ -184,7 +185,7 @@ extension PolicyParser {
                 // `tcp dst 80` is not pcap; `dst 80` neither: numbers need `port`.
                 throw PolicyDiagnostic(.badFilter, at: atValue.location, "a bare number here needs 'port' or 'host' before it")
             }
-            if let proto = q.proto, !["ip", "ip6", "arp", "rarp"].contains(proto) {
+            if let proto = q.proto, !["ip", "ip6", "arp", "rarp", FilterPrimitive.anyIPFamily].contains(proto) {
                 throw PolicyDiagnostic(.badFilter, at: atValue.location, "'\(proto) host' is not a filter; addresses belong to ip, ip6, arp or rarp")
             }
             if case .identifier(let name) = atValue.kind {
@@ -195,7 +196,7 @@ extension PolicyParser {
             if q.type == "host", prefix.length != prefix.width {
                 throw PolicyDiagnostic(.badFilter, at: atValue.location, "'host' takes an address, not a prefix; use 'net' for \(prefix)")
             }
-            if prefix.family == .ipv6, let proto = q.proto, proto != "ip6" {
+            if prefix.family == .ipv6, let proto = q.proto, proto != "ip6", proto != FilterPrimitive.anyIPFamily {
                 throw PolicyDiagnostic(.badFilter, at: atValue.location, "an IPv6 address cannot follow '\(proto)'")
             }
             if prefix.family == .ipv4, q.proto == "ip6" {
