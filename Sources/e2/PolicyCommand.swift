@@ -21,9 +21,7 @@ struct PolicyInputs: ParsableArguments {
 
     func load() throws -> (sources: [PolicyChecker.SourceFile], catalog: NFCatalog) {
         let sources = try files.map { path -> PolicyChecker.SourceFile in
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw ValidationError("cannot read policy file \(path)")
-            }
+            let text = try Self.readText(path)
             return PolicyChecker.SourceFile(name: path, text: path.hasSuffix(".json") ? try Self.textOfJSONPolicy(text, path: path) : text)
         }
         var catalog = NFCatalog(nfs: [])
@@ -36,6 +34,23 @@ struct PolicyInputs: ParsableArguments {
             }
         }
         return (sources, catalog)
+    }
+
+    /// A policy file's text; a file that is not UTF-8 is named as such, not as unreadable.
+    static func readText(_ path: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read policy file \(path)") }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw ValidationError("policy file \(path) is not UTF-8 text")
+        }
+        return text
+    }
+
+    /// Prints diagnostics to standard error as a compiler does, with the source line and a caret.
+    static func printDiagnostics(_ diagnostics: [PolicyDiagnostic], sources: [PolicyChecker.SourceFile]) {
+        let texts = Dictionary(sources.map { ($0.name, $0.text) }, uniquingKeysWith: { first, _ in first })
+        for diagnostic in diagnostics {
+            FileHandle.standardError.write(Data((diagnostic.rendered(source: texts[diagnostic.location.file]) + "\n").utf8))
+        }
     }
 
     /// The text form of a JSON policy, or a usage error naming the JSON path of the problem.
@@ -67,7 +82,7 @@ struct PolicyConvertCommand: ParsableCommand {
     var to: Form = .json
 
     func run() throws {
-        guard let contents = try? String(contentsOfFile: file, encoding: .utf8) else { throw ValidationError("cannot read policy file \(file)") }
+        let contents = try PolicyInputs.readText(file)
         let text = file.hasSuffix(".json") ? try PolicyInputs.textOfJSONPolicy(contents, path: file) : contents
         let document: PolicyDocument
         do {
@@ -107,10 +122,7 @@ struct PolicyCheckCommand: ParsableCommand {
             struct Report: Encodable { var valid: Bool; var diagnostics: [PolicyDiagnostic] }
             print(try JSONOutput.encode(Report(valid: result.isValid, diagnostics: result.diagnostics)))
         case .text:
-            let texts = Dictionary(sources.map { ($0.name, $0.text) }, uniquingKeysWith: { first, _ in first })
-            for diagnostic in result.diagnostics {
-                FileHandle.standardError.write(Data((diagnostic.rendered(source: texts[diagnostic.location.file]) + "\n").utf8))
-            }
+            PolicyInputs.printDiagnostics(result.diagnostics, sources: sources)
             if let graph = result.graph {
                 let nfs = graph.nodes.filter { $0.kind == .nf }.count
                 let ports = graph.nodes.filter { $0.kind == .port }.count
@@ -139,10 +151,7 @@ struct PolicyGraphCommand: ParsableCommand {
         let (sources, catalog) = try inputs.load()
         let result = PolicyChecker.check(sources, catalog: catalog)
         guard let graph = result.graph else {
-            let texts = Dictionary(sources.map { ($0.name, $0.text) }, uniquingKeysWith: { first, _ in first })
-            for diagnostic in result.diagnostics {
-                FileHandle.standardError.write(Data((diagnostic.rendered(source: texts[diagnostic.location.file]) + "\n").utf8))
-            }
+            PolicyInputs.printDiagnostics(result.diagnostics, sources: sources)
             throw ExitCode(1)
         }
         switch format {

@@ -76,6 +76,8 @@ final class MalformedPolicyTests: XCTestCase {
         // Graph shape
         (.cycle, "pipelet { int -> n; ⟪n -> n; }"),
         (.cycle, "pipelet { int -> n; n -> f; ⟪f -> n; }"),
+        // Found by scripts/fuzz-policy: the search went on after a cycle with a stale path.
+        (.cycle, "pipelet { int -> p; p -> n; ⟪n -> p; int -> n; }"),
         (.portGroupOverlap, "Port<⟪5-9> q;"),
         (.portRange, "Port<⟪9-2> q;"),
         (.portRange, "Port<⟪70000> q;"),

@@ -207,26 +207,29 @@ struct Checker {
             }
             var state: [String: Int] = [:]  // 1: on the path, 2: done
             var path: [String] = []
-            var reported = false
-            func visit(_ node: String, _ checker: inout Checker) {
-                guard !reported else { return }
+            /// Depth-first search; reports the first cycle and returns true when it finds one.
+            func visit(_ node: String, _ checker: inout Checker) -> Bool {
                 state[node] = 1
                 path.append(node)
+                defer {
+                    path.removeLast()
+                    state[node] = 2
+                }
                 for edge in successors[node] ?? [] {
                     let next = edge.destination.name
-                    if state[next] == 1 {
-                        let loop = path[path.lastIndex(of: next)!...] + [next]
+                    if state[next] == 1, let start = path.lastIndex(of: next) {
+                        let loop = path[start...] + [next]
                         checker.report(PolicyDiagnostic(.cycle, at: edge.location,
                                                         "pipelet has a cycle: \(loop.joined(separator: " -> ")); a pipelet must be a DAG"))
-                        reported = true
-                        return
+                        return true
                     }
-                    if state[next] == nil { visit(next, &checker) }
+                    if state[next] == nil, visit(next, &checker) { return true }
                 }
-                path.removeLast()
-                state[node] = 2
+                return false
             }
-            for edge in pipelet.edges where state[edge.source.name] == nil { visit(edge.source.name, &self) }
+            for edge in pipelet.edges where state[edge.source.name] == nil {
+                if visit(edge.source.name, &self) { break }
+            }
         }
     }
 }
