@@ -9,6 +9,13 @@ public struct PolicyGraph: Sendable, Equatable, Codable {
         public var type: String?
         /// The switch ports, for port groups.
         public var ports: [Int]?
+
+        public init(name: String, kind: Kind, type: String? = nil, ports: [Int]? = nil) {
+            self.name = name
+            self.kind = kind
+            self.type = type
+            self.ports = ports
+        }
     }
 
     public struct Edge: Sendable, Equatable, Codable {
@@ -29,10 +36,34 @@ public struct PolicyGraph: Sendable, Equatable, Codable {
         public var file: String
         public var line: Int
         public var column: Int
+
+        public init(
+            from: String, to: String, filter: String? = nil, ingress: [String]? = nil, finalFilter: String? = nil,
+            bandwidthBps: Double? = nil, filterIn: String? = nil, input: String? = nil, pipelet: Int = 0,
+            file: String = "", line: Int = 0, column: Int = 0
+        ) {
+            self.from = from
+            self.to = to
+            self.filter = filter
+            self.ingress = ingress
+            self.finalFilter = finalFilter
+            self.bandwidthBps = bandwidthBps
+            self.filterIn = filterIn
+            self.input = input
+            self.pipelet = pipelet
+            self.file = file
+            self.line = line
+            self.column = column
+        }
     }
 
     public var nodes: [Node]
     public var edges: [Edge]
+
+    public init(nodes: [Node], edges: [Edge]) {
+        self.nodes = nodes
+        self.edges = edges
+    }
 
     /// Graphviz text: NFs as boxes, port groups as ellipses, edges labelled with their final
     /// filters and bandwidths.
