@@ -20,16 +20,19 @@ public struct Placement: Sendable, Equatable, Codable {
 
 /// Instance placement (§5.1 step 4) and incremental placement of new instances.
 public enum Placer {
-    public static func place(_ graph: InstanceGraph, hardware: HardwareDescription, strategy: PlacementStrategy, seed: UInt64 = 1) throws(PlanError) -> Placement {
+    /// With `requireFit: false` a placement that overloads server links is returned rather than
+    /// refused (benchmarks measure how far such a placement carries).
+    public static func place(_ graph: InstanceGraph, hardware: HardwareDescription, strategy: PlacementStrategy, seed: UInt64 = 1,
+                             requireFit: Bool = true) throws(PlanError) -> Placement {
         let model = TrafficModel(graph, hardware: hardware)
         try checkCores(model)
         var assignment: [Int]
         switch strategy {
-        case .packing: assignment = try pack(model, graph: graph)
-        case .random: assignment = try randomly(model, seed: seed)
+        case .packing: assignment = try pack(model, graph: graph, soft: !requireFit)
+        case .random: assignment = try randomly(model, seed: seed, soft: !requireFit)
         case .e2: assignment = improve(try pack(model, graph: graph, soft: true), model)
         }
-        try checkLinks(assignment, model)
+        if requireFit { try checkLinks(assignment, model) }
         return Placement(servers: Dictionary(uniqueKeysWithValues: model.placeable.enumerated().map { ($1, hardware.servers[assignment[$0]].name) }))
     }
 
@@ -127,7 +130,7 @@ public enum Placer {
         return assignment
     }
 
-    static func randomly(_ model: TrafficModel, seed: UInt64) throws(PlanError) -> [Int] {
+    static func randomly(_ model: TrafficModel, seed: UInt64, soft: Bool = false) throws(PlanError) -> [Int] {
         var state = seed
         func next(_ bound: Int) -> Int {
             state = state &* 6364136223846793005 &+ 1442695040888963407
@@ -141,7 +144,7 @@ public enum Placer {
                 let pick = candidates.remove(at: next(candidates.count))
                 let before = model.usage(assignment)
                 assignment[node] = pick
-                if fitsEverywhere(model.usage(assignment), before: before, model) {
+                if fitsEverywhere(model.usage(assignment), before: before, model) || (soft && before[pick].cores < model.servers[pick].nfCores) {
                     placed = true
                     break
                 }
@@ -281,5 +284,54 @@ public enum Placer {
         }.joined(separator: ", ")
         return PlanError(.notEnoughBandwidth, String(format: "no server link can carry %@ (%.2f Gbps in, %.2f Gbps out); link headroom left: %@",
                                                    model.placeable[node], needIn, needOut, headroom))
+    }
+}
+
+extension Placer {
+    /// The placement with the least cross-server traffic that fits every server, by exhaustive
+    /// branch-and-bound search: for small iGraphs only (it is exponential), as a yardstick for
+    /// the heuristics. Nil when nothing fits or `limit` instances are exceeded.
+    public static func optimal(_ graph: InstanceGraph, hardware: HardwareDescription, limit: Int = 12) -> Placement? {
+        let model = TrafficModel(graph, hardware: hardware)
+        let count = model.placeable.count
+        guard count <= limit else { return nil }
+        var assignment = [Int](repeating: -1, count: count)
+        var usage = model.usage(assignment)
+        var best: (cost: Double, assignment: [Int])?
+        // Placing instances in order, the cost of edges between placed ones is final.
+        func search(_ node: Int, _ cost: Double) {
+            if let best, cost >= best.cost - 1e-9 { return }
+            guard node < count else {
+                best = (cost, assignment)
+                return
+            }
+            var triedEmpty: Set<[Double]> = []
+            for server in model.servers.indices where usage[server].cores < model.servers[server].nfCores {
+                // Empty servers of the same size are interchangeable: try one of each size.
+                if usage[server].cores == 0 {
+                    let size = [Double(model.servers[server].nfCores), model.servers[server].nicGbps]
+                    guard triedEmpty.insert(size).inserted else { continue }
+                }
+                var added = 0.0
+                for link in model.adjacency[node] where link.neighbour >= 0 && link.neighbour < node && assignment[link.neighbour] != server {
+                    added += link.gbps
+                }
+                move(node, to: server, &assignment, &usage, model)
+                if model.fits(usage[server], on: server), usage.indices.allSatisfy({ model.fits(usage[$0], on: $0) }) {
+                    search(node + 1, cost + added)
+                }
+                move(node, to: -1, &assignment, &usage, model)
+            }
+        }
+        search(0, 0)
+        guard let best else { return nil }
+        return Placement(servers: Dictionary(uniqueKeysWithValues: model.placeable.enumerated().map { ($1, hardware.servers[best.assignment[$0]].name) }))
+    }
+
+    /// Cross-server traffic of a placement, in Gbps.
+    public static func crossServerGbps(_ graph: InstanceGraph, _ placement: Placement, hardware: HardwareDescription) -> Double {
+        let model = TrafficModel(graph, hardware: hardware)
+        let index = Dictionary(uniqueKeysWithValues: hardware.servers.enumerated().map { ($1.name, $0) })
+        return model.crossServerGbps(model.placeable.map { placement.servers[$0].flatMap { index[$0] } ?? -1 })
     }
 }
