@@ -21,6 +21,14 @@ enum PlanRendering {
             return from != nil && to != nil && from != to
         }
         lines.append("iGraph: \(plan.instances.count) instances, \(plan.edges.count) edges, \(plan.edges.filter(\.direct).count) direct, \(cross.count) between servers")
+        let wiring = plan.interconnection
+        lines.append("Interconnection")
+        for server in wiring.servers {
+            let rules = server.stages.map(\.rules.count).reduce(0, +)
+            let tunnels = server.stages.flatMap(\.rules).filter { $0.next.kind == .tunnel }.count
+            lines.append("  \(server.server): \(server.instances.count) instances, \(server.stages.count) classification stages, \(rules) rules (\(tunnels) into tunnels), \(server.arrivals.count) service paths in")
+        }
+        lines.append("  switch: \(plan.switchRules.count) rules, \(wiring.flowTableEntriesUsed) of \(wiring.flowTableEntries) flow-table entries")
         let f = plan.figures
         lines.append("Figures")
         lines.append(String(format: "  switch traffic      %.3f Gbps (%.3f Gbps between servers)", f.switchGbps, f.crossServerGbps))

@@ -1,4 +1,5 @@
-/// Everything `e2 plan` computes for a policy on a cluster: sizing, iGraph, placement, figures.
+/// Everything `e2 plan` computes for a policy on a cluster: sizing, iGraph, placement, the
+/// interconnection plan with the switch rules, and the figures.
 public struct ClusterPlan: Sendable, Equatable, Codable {
     public struct Instance: Sendable, Equatable, Codable {
         public var id: String
@@ -24,6 +25,9 @@ public struct ClusterPlan: Sendable, Equatable, Codable {
     public var instances: [Instance]
     public var edges: [Edge]
     public var figures: PlanFigures
+    /// The switch's rules (also inside `interconnection`), at the top for readers of the JSON.
+    public var switchRules: [InterconnectionPlan.SwitchRule]
+    public var interconnection: InterconnectionPlan
     public var warnings: [String]
 
     /// Sizes, splits and places `graph` on `hardware`.
@@ -45,8 +49,9 @@ public struct ClusterPlan: Sendable, Equatable, Codable {
                  flowIDs: edge.split.map { "hash(\($0.fields.map(\.rawValue).joined(separator: ", "))) in \($0.lower)-\($0.upper)" },
                  direct: edge.direct)
         }
+        let wiring = try InterconnectionPlan.build(graph, instanceGraph, placement: placement, catalog: catalog, hardware: hardware)
         let plan = ClusterPlan(strategy: strategy, sizing: sizing, instances: instances, edges: edges, figures: figures,
-                               warnings: sizing.entries.compactMap(\.warning))
+                               switchRules: wiring.switchRules, interconnection: wiring, warnings: sizing.entries.compactMap(\.warning))
         return (plan, instanceGraph, placement)
     }
 }

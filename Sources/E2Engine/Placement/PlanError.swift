@@ -5,6 +5,7 @@ public struct PlanError: Error, Sendable, Equatable, CustomStringConvertible {
         case unknownNFType = "unknown-nf-type"
         case notEnoughCores = "not-enough-cores"
         case notEnoughBandwidth = "not-enough-bandwidth"
+        case notEnoughFlowEntries = "not-enough-flow-entries"
         case invalidGraph = "invalid-graph"
     }
 
