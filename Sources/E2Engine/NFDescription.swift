@@ -29,11 +29,14 @@ public struct NFDescription: Codable, Sendable, Equatable {
     /// The fields whose values must keep a packet on one instance; empty means any instance.
     public var affinity: [HeaderField]
     public var performance: Performance
+    /// The switch action that implements this NF (`forward`, `encap`, ...), when the rack
+    /// switch can run it instead of a server (§5.1 step 5).
+    public var switchAction: String?
 
     public init(
         name: String, api: API, inputs: [String], outputs: [String],
         attributes: [String: DerivedAttribute] = [:], inputAttributes: [String: InputAttribute] = [:],
-        mangles: [HeaderField] = [], replicable: Bool, affinity: [HeaderField], performance: Performance
+        mangles: [HeaderField] = [], replicable: Bool, affinity: [HeaderField], performance: Performance, switchAction: String? = nil
     ) {
         self.name = name
         self.api = api
@@ -45,10 +48,11 @@ public struct NFDescription: Codable, Sendable, Equatable {
         self.replicable = replicable
         self.affinity = affinity
         self.performance = performance
+        self.switchAction = switchAction
     }
 
     private enum CodingKeys: String, CodingKey {
-        case name, api, inputs, outputs, attributes, inputAttributes, mangles, replicable, affinity, performance
+        case name, api, inputs, outputs, attributes, inputAttributes, mangles, replicable, affinity, performance, switchAction
     }
 
     public init(from decoder: any Decoder) throws {
@@ -63,6 +67,7 @@ public struct NFDescription: Codable, Sendable, Equatable {
         replicable = try container.decode(Bool.self, forKey: .replicable)
         affinity = try container.decode([HeaderField].self, forKey: .affinity)
         performance = try container.decode(Performance.self, forKey: .performance)
+        switchAction = try container.decodeIfPresent(String.self, forKey: .switchAction)
     }
 }
 

@@ -16,6 +16,7 @@ enum PlanRendering {
             let here = byServer[server.name] ?? []
             lines.append("  \(server.name): \(here.count)/\(server.nfCores) cores  " + here.map(\.id).sorted().joined(separator: " "))
         }
+        if !plan.offloaded.isEmpty { lines.append("  switch: " + plan.offloaded.joined(separator: " ") + " (offloaded)") }
         let cross = plan.edges.filter { edge in
             let from = plan.instances.first { $0.id == edge.from }?.server, to = plan.instances.first { $0.id == edge.to }?.server
             return from != nil && to != nil && from != to

@@ -76,3 +76,42 @@ final class InterconnectionTests: XCTestCase {
         }
     }
 }
+
+final class OffloadTests: XCTestCase {
+    static let policy = """
+        Forwarder edge; NAT n;
+        Port<0-3> a; Port<4-7> b;
+        pipelet { a -> (2Gbps) edge; edge -> n; n -> b; }
+        """
+
+    func make(flowTableEntries: Int, actions: [String] = ["forward", "flowIdRange", "encap"]) throws -> ClusterPlan {
+        var catalog = try NFCatalog.decode(json: try Fixtures.example("nfs.json"))
+        catalog.nfs.append(NFDescription(name: "Forwarder", api: .native, inputs: ["in"], outputs: ["out"], replicable: true, affinity: [],
+                                         performance: .init(gbpsPerCorePerGHz: 1), switchAction: "forward"))
+        var hardware = try HardwareDescription.decode(json: try Fixtures.example("hardware-paper-testbed.json"))
+        hardware.switch.flowTableEntries = flowTableEntries
+        hardware.switch.actions = actions
+        let graph = try XCTUnwrap(PolicyChecker.check([.init(name: "offload.e2", text: Self.policy)], catalog: catalog).graph)
+        return try ClusterPlan.make(graph, catalog: catalog, hardware: hardware).plan
+    }
+
+    func testAnNFNextToAPortWhoseActionTheSwitchOffersRunsOnTheSwitch() throws {
+        let plan = try make(flowTableEntries: 2048)
+        XCTAssertEqual(plan.offloaded, ["edge"])
+        XCTAssertEqual(plan.instances.first { $0.nf == "edge" }?.server, "switch")
+        XCTAssertEqual(plan.instances.first { $0.nf == "edge" }?.cores, 0)
+        XCTAssertTrue(plan.switchRules.contains { $0.match == .ingress && $0.action == "forward" && $0.ports == [0, 1, 2, 3] })
+        XCTAssertEqual(plan.interconnection.switchStages.first?.rules.first?.next.kind, .tunnel, "from the switch on to the NAT's server")
+        XCTAssertEqual(plan.figures.coresUsed, 1, "only the NAT takes a core")
+    }
+
+    func testNoOffloadWhenTheSwitchLacksTheActionOrTheTableRoom() throws {
+        XCTAssertEqual(try make(flowTableEntries: 2048, actions: ["encap"]).offloaded, [])
+        let onServers = try make(flowTableEntries: 2048, actions: ["encap"]).interconnection.flowTableEntriesUsed
+        let offloaded = try make(flowTableEntries: 2048).interconnection.flowTableEntriesUsed
+        XCTAssertGreaterThan(offloaded, onServers, "running the NF on the switch costs entries")
+        let tight = try make(flowTableEntries: onServers)
+        XCTAssertEqual(tight.offloaded, [], "no room left: the Forwarder runs on a server")
+        XCTAssertEqual(tight.interconnection.flowTableEntriesUsed, onServers)
+    }
+}

@@ -37,6 +37,7 @@ extension InterconnectionPlan {
             guard let target = nodes[edge.to] else { return NextHop(kind: .drop) }
             switch target.kind {
             case .drop: return NextHop(kind: .drop)
+            case .offloaded: return NextHop(kind: .switchFunction, target: target.id, servicePath: path("switch/\(target.id)"), serviceIndex: 255)
             case .port: return NextHop(kind: .egress, target: target.id, servicePath: path("egress/\(target.id)"), serviceIndex: 255)
             case .instance, .tee:
                 let vport = pgraph.edges[edge.pgraphEdge].input ?? ports(of: target).inputs.first ?? "in"
@@ -76,38 +77,55 @@ extension InterconnectionPlan {
             }
         }
 
-        // The switch: ingress from external ports to the servers, and exits to external ports.
+        // Offloaded NFs: the switch applies their action, then classifies their output.
+        var switchStages: [Stage] = []
         var rules: [SwitchRule] = []
+        for node in igraph.nodes where node.kind == .offloaded {
+            let action = node.type.flatMap { catalog[$0] }?.switchAction
+            switchStages.append(Stage(instance: node.id, vport: "out", steeringFields: HeaderField.allCases,
+                                      rules: (outgoing[node.id] ?? []).map { rule(for: $0, from: nil) }))
+            rules.append(SwitchRule(match: .servicePath, ports: nil, filter: nil, flowIDs: nil, hashFields: nil, servicePath: path("switch/\(node.id)"),
+                                    encapsulate: nil, decapsulate: true, action: action, outputPorts: [], entries: 1))
+        }
+
+        // The switch: ingress from external ports to the servers, and exits to external ports.
         for edge in igraph.edges {
             guard let source = nodes[edge.from], source.kind == .port, let target = nodes[edge.to] else { continue }
             let groupPorts = portsOfGroup[source.id] ?? []
+            let filter = pgraph.edges[edge.pgraphEdge].finalFilter
+            if target.kind == .offloaded {
+                rules.append(SwitchRule(match: .ingress, ports: groupPorts, filter: filter, flowIDs: nil, hashFields: nil, servicePath: nil,
+                                        encapsulate: nil, decapsulate: false, action: target.type.flatMap { catalog[$0] }?.switchAction,
+                                        outputPorts: [], entries: max(1, groupPorts.count)))
+                continue
+            }
             guard target.kind == .instance || target.kind == .tee, let server = placement.servers[target.id].flatMap({ servers[$0] }) else {
                 continue  // to Drop (the switch drops) or straight out again: no server involved
             }
             let next = hop(from: nil, to: edge)
-            rules.append(SwitchRule(match: .ingress, ports: groupPorts, filter: pgraph.edges[edge.pgraphEdge].finalFilter,
+            rules.append(SwitchRule(match: .ingress, ports: groupPorts, filter: filter,
                                     flowIDs: edge.split.map { [$0.lower, $0.upper] }, hashFields: edge.split?.fields, servicePath: nil,
-                                    encapsulate: next.servicePath, decapsulate: false, outputPorts: [server.switchPort], entries: max(1, groupPorts.count)))
+                                    encapsulate: next.servicePath, decapsulate: false, action: nil, outputPorts: [server.switchPort], entries: max(1, groupPorts.count)))
         }
         for (key, spi) in paths.sorted(by: { $0.value < $1.value }) where key.hasPrefix("egress/") {
             let group = String(key.dropFirst("egress/".count))
             rules.append(SwitchRule(match: .servicePath, ports: nil, filter: nil, flowIDs: nil, hashFields: nil, servicePath: spi,
-                                    encapsulate: nil, decapsulate: true, outputPorts: portsOfGroup[group] ?? [], entries: 1))
+                                    encapsulate: nil, decapsulate: true, action: nil, outputPorts: portsOfGroup[group] ?? [], entries: 1))
         }
         // Tunnels between servers cross the switch on their service path too.
-        for (key, spi) in paths.sorted(by: { $0.value < $1.value }) where !key.hasPrefix("egress/") {
+        for (key, spi) in paths.sorted(by: { $0.value < $1.value }) where !key.hasPrefix("egress/") && !key.hasPrefix("switch/") {
             let instance = String(key.split(separator: "/").first ?? "")
             guard let server = placement.servers[instance].flatMap({ servers[$0] }) else { continue }
             rules.append(SwitchRule(match: .servicePath, ports: nil, filter: nil, flowIDs: nil, hashFields: nil, servicePath: spi,
-                                    encapsulate: nil, decapsulate: false, outputPorts: [server.switchPort], entries: 1))
+                                    encapsulate: nil, decapsulate: false, action: nil, outputPorts: [server.switchPort], entries: 1))
         }
         for (server, list) in arrivals { if let position = serverIndex[server] { plans[position].arrivals = list.sorted { $0.servicePath < $1.servicePath } } }
 
-        let used = rules.map(\.entries).reduce(0, +)
+        let used = rules.map(\.entries).reduce(0, +) + switchStages.map(\.rules.count).reduce(0, +)
         guard used <= hardware.switch.flowTableEntries else {
             throw PlanError(.notEnoughFlowEntries, "the switch needs \(used) flow-table entries and has \(hardware.switch.flowTableEntries): \(used - hardware.switch.flowTableEntries) short")
         }
-        return InterconnectionPlan(servers: plans.filter { !$0.instances.isEmpty }, switchRules: rules,
+        return InterconnectionPlan(servers: plans.filter { !$0.instances.isEmpty }, switchStages: switchStages, switchRules: rules,
                                    flowTableEntriesUsed: used, flowTableEntries: hardware.switch.flowTableEntries)
     }
 

@@ -23,6 +23,8 @@ public struct InterconnectionPlan: Sendable, Equatable, Codable {
             case drop
             /// Copies to every rule of a Tee.
             case tee
+            /// An NF offloaded to the switch, reached on its service path.
+            case switchFunction
         }
         public var kind: Kind
         /// The instance (vport, tunnel), port group (egress) or Tee.
@@ -90,6 +92,8 @@ public struct InterconnectionPlan: Sendable, Equatable, Codable {
         /// Encapsulate with this service path (ingress to a server), or strip NSH (egress).
         public var encapsulate: Int?
         public var decapsulate: Bool
+        /// The switch action applied (an offloaded NF), after which `switchStages` classify.
+        public var action: String?
         /// Output: a server's switch port, or the external ports of a group.
         public var outputPorts: [Int]
         /// Flow-table entries the rule takes: one per matched ingress port.
@@ -97,6 +101,8 @@ public struct InterconnectionPlan: Sendable, Equatable, Codable {
     }
 
     public var servers: [ServerPlan]
+    /// Classification after offloaded NFs, run by the switch; one entry per rule.
+    public var switchStages: [Stage]
     public var switchRules: [SwitchRule]
     public var flowTableEntriesUsed: Int
     public var flowTableEntries: Int

@@ -28,6 +28,8 @@ public struct ClusterPlan: Sendable, Equatable, Codable {
     /// The switch's rules (also inside `interconnection`), at the top for readers of the JSON.
     public var switchRules: [InterconnectionPlan.SwitchRule]
     public var interconnection: InterconnectionPlan
+    /// NFs that run on the switch.
+    public var offloaded: [String]
     public var warnings: [String]
 
     /// Sizes, splits and places `graph` on `hardware`.
@@ -37,10 +39,25 @@ public struct ClusterPlan: Sendable, Equatable, Codable {
     ) throws(PlanError) -> (plan: ClusterPlan, instanceGraph: InstanceGraph, placement: Placement) {
         let rates = try EdgeRates.compute(graph, overrides: overrides)
         let sizing = try Sizing.compute(graph, rates: rates, catalog: catalog, hardware: hardware)
-        let instanceGraph = InstanceGraph.build(graph, rates: rates, sizing: sizing, catalog: catalog)
-        let placement = try Placer.place(instanceGraph, hardware: hardware, strategy: strategy, seed: seed)
+        // Offload (§5.1 step 5): an NF next to a switch port whose function the switch offers
+        // runs on the switch, as long as its flow table has room; otherwise on servers.
+        var offloaded = offloadCandidates(graph, catalog: catalog, hardware: hardware)
+        var instanceGraph: InstanceGraph
+        var placement: Placement
+        var wiring: InterconnectionPlan
+        while true {
+            instanceGraph = InstanceGraph.build(graph, rates: rates, sizing: sizing, catalog: catalog, offloaded: Set(offloaded))
+            placement = try Placer.place(instanceGraph, hardware: hardware, strategy: strategy, seed: seed)
+            do {
+                wiring = try InterconnectionPlan.build(graph, instanceGraph, placement: placement, catalog: catalog, hardware: hardware)
+                break
+            } catch where error.code == .notEnoughFlowEntries && !offloaded.isEmpty {
+                offloaded.removeLast()
+            }
+        }
         let figures = PlanFigures.compute(instanceGraph, placement: placement, hardware: hardware, catalog: catalog)
         let instances = instanceGraph.nodes.compactMap { node -> Instance? in
+            if node.kind == .offloaded { return Instance(id: node.id, nf: node.node, type: node.type, server: "switch", cores: 0, loadGbps: node.loadGbps) }
             guard let server = placement.servers[node.id] else { return nil }
             return Instance(id: node.id, nf: node.node, type: node.type, server: server, cores: 1, loadGbps: node.loadGbps)
         }
@@ -49,9 +66,19 @@ public struct ClusterPlan: Sendable, Equatable, Codable {
                  flowIDs: edge.split.map { "hash(\($0.fields.map(\.rawValue).joined(separator: ", "))) in \($0.lower)-\($0.upper)" },
                  direct: edge.direct)
         }
-        let wiring = try InterconnectionPlan.build(graph, instanceGraph, placement: placement, catalog: catalog, hardware: hardware)
         let plan = ClusterPlan(strategy: strategy, sizing: sizing, instances: instances, edges: edges, figures: figures,
-                               switchRules: wiring.switchRules, interconnection: wiring, warnings: sizing.entries.compactMap(\.warning))
+                               switchRules: wiring.switchRules, interconnection: wiring, offloaded: offloaded,
+                               warnings: sizing.entries.compactMap(\.warning))
         return (plan, instanceGraph, placement)
+    }
+
+    /// NFs the switch can run: their description names an action the switch offers, and an
+    /// edge joins them to a port group. Ordered by name; the last is dropped first for room.
+    static func offloadCandidates(_ graph: PolicyGraph, catalog: NFCatalog, hardware: HardwareDescription) -> [String] {
+        let ports = Set(graph.nodes.filter { $0.kind == .port }.map(\.name))
+        return graph.nodes.filter { node in
+            guard node.kind == .nf, let action = node.type.flatMap({ catalog[$0] })?.switchAction, hardware.switch.actions.contains(action) else { return false }
+            return graph.edges.contains { ($0.from == node.name && ports.contains($0.to)) || ($0.to == node.name && ports.contains($0.from)) }
+        }.map(\.name).sorted()
     }
 }

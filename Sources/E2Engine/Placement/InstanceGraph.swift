@@ -2,7 +2,11 @@
 /// rewired so each instance gets its share of traffic without breaking the NF's affinity.
 public struct InstanceGraph: Sendable, Equatable, Codable {
     public struct Node: Sendable, Equatable, Codable {
-        public enum Kind: String, Sendable, Codable { case instance, port, drop, tee }
+        public enum Kind: String, Sendable, Codable {
+            case instance, port, drop, tee
+            /// An NF offloaded to the switch: one node, outside every server.
+            case offloaded
+        }
         /// `nat#0` for instances; the port group's or node's own name otherwise.
         public var id: String
         public var kind: Kind
@@ -52,11 +56,15 @@ public struct InstanceGraph: Sendable, Equatable, Codable {
         (index * flowIDs / count, (index + 1) * flowIDs / count - 1)
     }
 
-    public static func build(_ graph: PolicyGraph, rates: EdgeRates, sizing: Sizing, catalog: NFCatalog) -> InstanceGraph {
+    /// Splits every NF into its instances; the NFs in `offloaded` become one switch node each.
+    public static func build(_ graph: PolicyGraph, rates: EdgeRates, sizing: Sizing, catalog: NFCatalog, offloaded: Set<String> = []) -> InstanceGraph {
         var nodes: [Node] = []
         var members: [String: [String]] = [:]
         for node in graph.nodes {
             switch node.kind {
+            case .nf where offloaded.contains(node.name):
+                members[node.name] = ["\(node.name)@switch"]
+                nodes.append(Node(id: "\(node.name)@switch", kind: .offloaded, node: node.name, type: node.type, index: 0, loadGbps: 0))
             case .nf:
                 let count = sizing[node.name]?.instances ?? 1
                 members[node.name] = (0..<count).map { "\(node.name)#\($0)" }
@@ -67,7 +75,7 @@ public struct InstanceGraph: Sendable, Equatable, Codable {
                 nodes.append(Node(id: node.name, kind: kind, node: node.name, type: nil, index: 0, loadGbps: 0))
             }
         }
-        let affinity: [String: [HeaderField]] = Dictionary(uniqueKeysWithValues: graph.nodes.compactMap { node in
+        let affinity: [String: [HeaderField]] = Dictionary(uniqueKeysWithValues: graph.nodes.filter { !offloaded.contains($0.name) }.compactMap { node in
             node.type.flatMap { catalog[$0] }.map { (node.name, $0.affinity) }
         })
         var edges: [Edge] = []

@@ -24,7 +24,10 @@ public struct PlanFigures: Sendable, Equatable, Codable {
         let assignment = model.placeable.map { placement.servers[$0].flatMap { serverIndex[$0] } ?? 0 }
         let usage = model.usage(assignment)
         let kinds = Dictionary(uniqueKeysWithValues: graph.nodes.map { ($0.id, $0.kind) })
-        let external = graph.edges.filter { (kinds[$0.from] == .port || kinds[$0.to] == .port) && kinds[$0.to] != .drop }.map(\.gbps).reduce(0, +)
+        // Traffic to or from external ports and offloaded NFs crosses the switch wherever it goes.
+        let outside: Set<InstanceGraph.Node.Kind> = [.port, .offloaded]
+        let external = graph.edges.filter { (outside.contains(kinds[$0.from] ?? .drop) || outside.contains(kinds[$0.to] ?? .drop)) && kinds[$0.to] != .drop }
+            .map(\.gbps).reduce(0, +)
         let cross = model.crossServerGbps(assignment)
         let input = graph.edges.filter { kinds[$0.from] == .port }.map(\.gbps).reduce(0, +)
 
