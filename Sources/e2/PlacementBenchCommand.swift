@@ -45,6 +45,9 @@ struct PlacementBenchCommand: ParsableCommand {
         var e2CrossGbps: Double
         var metisCrossGbps: Double?
         var metisOverloadedServers: Int?
+        /// Both placements' largest input before anything saturates: the same capacity limits.
+        var e2MaxInputGbps: Double
+        var metisMaxInputGbps: Double?
         var incrementalMillisecondsPerSplit: Double
     }
 
@@ -108,14 +111,17 @@ struct PlacementBenchCommand: ParsableCommand {
                 graph: name, instances: igraph.nodes.filter { $0.kind == .instance }.count, e2Milliseconds: e2Time,
                 metisMilliseconds: peer?.milliseconds, e2CrossGbps: Placer.crossServerGbps(igraph, placement, hardware: rack),
                 metisCrossGbps: peer.map { Placer.crossServerGbps(igraph, $0.placement, hardware: rack) }, metisOverloadedServers: peer?.overloaded,
+                e2MaxInputGbps: PlanFigures.compute(igraph, placement: placement, hardware: rack, catalog: catalog).maxInputGbps,
+                metisMaxInputGbps: peer.map { PlanFigures.compute(igraph, placement: $0.placement, hardware: rack, catalog: catalog).maxInputGbps },
                 incrementalMillisecondsPerSplit: try incrementalTime(graph, placement: placement, catalog: catalog, hardware: rack))
             metis.append(row)
             if !json {
-                print(String(format: "metis %-10@ %3d instances  e2 %.2f ms, cross %.2f Gbps | gpmetis %@ ms, cross %@ Gbps, %@ servers over their links | incremental %.3f ms per split",
-                             name as NSString, row.instances, e2Time, row.e2CrossGbps,
+                print(String(format: "metis %-10@ %3d instances  e2 %.2f ms, cross %.2f Gbps, max input %.2f Gbps | gpmetis %@ ms, cross %@ Gbps, %@ servers over their links, max input %@ Gbps | incremental %.3f ms per split",
+                             name as NSString, row.instances, e2Time, row.e2CrossGbps, row.e2MaxInputGbps,
                              (row.metisMilliseconds.map { String(format: "%.2f", $0) } ?? "n/a") as NSString,
                              (row.metisCrossGbps.map { String(format: "%.2f", $0) } ?? "n/a") as NSString,
-                             (row.metisOverloadedServers.map(String.init) ?? "n/a") as NSString, row.incrementalMillisecondsPerSplit))
+                             (row.metisOverloadedServers.map(String.init) ?? "n/a") as NSString,
+                             (row.metisMaxInputGbps.map { String(format: "%.2f", $0) } ?? "n/a") as NSString, row.incrementalMillisecondsPerSplit))
             }
         }
         report["metis"] = metis

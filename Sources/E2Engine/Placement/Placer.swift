@@ -181,6 +181,44 @@ public enum Placer {
         account(target, 1)
     }
 
+    /// The use of the two servers involved after `a` and `b` swap servers (or, with `b` < 0,
+    /// after `a` moves to `target`), from their links alone: nothing is copied or allocated.
+    static func swapEffect(_ a: Int, _ b: Int, _ assignment: [Int], _ usage: Usage, _ model: TrafficModel, target: Int = -1)
+        -> ((cores: Int, inGbps: Double, outGbps: Double), (cores: Int, inGbps: Double, outGbps: Double)) {
+        let first = assignment[a]
+        let second = b >= 0 ? assignment[b] : target
+        var one = usage[first], two = usage[second]
+        if b < 0 { one.cores -= 1; two.cores += 1 }
+        func add(_ server: Int, outgoing: Bool, _ gbps: Double) {
+            if server == first {
+                if outgoing { one.outGbps += gbps } else { one.inGbps += gbps }
+            } else if server == second {
+                if outgoing { two.outGbps += gbps } else { two.inGbps += gbps }
+            }
+        }
+        // Moves `node` from `from` to `to`; `aMoved` tells where a is once it has moved.
+        func shift(_ node: Int, from: Int, to: Int, aMoved: Bool) {
+            for link in model.adjacency[node] {
+                var other = -1
+                if link.neighbour >= 0 {
+                    other = link.neighbour == a && aMoved ? second : assignment[link.neighbour]
+                    if other < 0 { continue }
+                }
+                if other != from {
+                    add(from, outgoing: link.outgoing, -link.gbps)
+                    if other >= 0 { add(other, outgoing: !link.outgoing, -link.gbps) }
+                }
+                if other != to {
+                    add(to, outgoing: link.outgoing, link.gbps)
+                    if other >= 0 { add(other, outgoing: !link.outgoing, link.gbps) }
+                }
+            }
+        }
+        shift(a, from: first, to: second, aMoved: false)
+        if b >= 0 { shift(b, from: second, to: first, aMoved: true) }
+        return (one, two)
+    }
+
     /// Cross-server traffic plus a penalty for every core or Gbps a server is over.
     static func score(_ assignment: [Int], _ usage: Usage, _ model: TrafficModel) -> Double {
         model.crossServerGbps(assignment) + penalty * usage.indices.map { model.overload(usage[$0], on: $0) }.reduce(0, +)
@@ -208,22 +246,21 @@ public enum Placer {
             while sinceBest < patience {
                 var choice: (score: Double, a: Int, b: Int, target: Int)?
                 for a in 0..<count where !locked[a] {
-                    for b in (a + 1)..<count where !locked[b] && assignment[a] != assignment[b] {
-                        var trial = assignment, trialUsage = usage
-                        let (sa, sb) = (assignment[a], assignment[b])
-                        move(a, to: sb, &trial, &trialUsage, model)
-                        move(b, to: sa, &trial, &trialUsage, model)
+                    let sa = assignment[a]
+                    for b in (a + 1)..<count where !locked[b] && assignment[b] != sa {
+                        let sb = assignment[b]
                         let delta = model.moveGain(a, to: sb, assignment, ignoring: b) + model.moveGain(b, to: sa, assignment, ignoring: a)
-                        let overload = [sa, sb].map { model.overload(trialUsage[$0], on: $0) - model.overload(usage[$0], on: $0) }.reduce(0, +)
+                        let (newS, newT) = swapEffect(a, b, assignment, usage, model)
+                        let overload = model.overload(newS, on: sa) + model.overload(newT, on: sb)
+                            - model.overload(usage[sa], on: sa) - model.overload(usage[sb], on: sb)
                         let next = current - delta + penalty * overload
                         if next < (choice?.score ?? .infinity) - 1e-9 { choice = (next, a, b, -1) }
                     }
-                    for target in model.servers.indices where target != assignment[a] && usage[target].cores < model.servers[target].nfCores {
-                        var trial = assignment, trialUsage = usage
-                        let from = assignment[a]
-                        move(a, to: target, &trial, &trialUsage, model)
+                    for target in model.servers.indices where target != sa && usage[target].cores < model.servers[target].nfCores {
                         let delta = model.moveGain(a, to: target, assignment)
-                        let overload = [from, target].map { model.overload(trialUsage[$0], on: $0) - model.overload(usage[$0], on: $0) }.reduce(0, +)
+                        let (newS, newT) = swapEffect(a, -1, assignment, usage, model, target: target)
+                        let overload = model.overload(newS, on: sa) + model.overload(newT, on: target)
+                            - model.overload(usage[sa], on: sa) - model.overload(usage[target], on: target)
                         let next = current - delta + penalty * overload
                         if next < (choice?.score ?? .infinity) - 1e-9 { choice = (next, a, -1, target) }
                     }
