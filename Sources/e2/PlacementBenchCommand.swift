@@ -84,8 +84,9 @@ struct PlacementBenchCommand: ParsableCommand {
             switch: rack.switch,
             servers: (1...4).map { ServerDescription(name: "t\($0)", cores: 4, ghz: 2.6, nicGbps: 10, switchPort: 23 + $0, dataplaneCores: 1) })
         var optimum: [OptimumRow] = []
-        for index in 0..<graphs {
-            let graph = PlacementScenarios.randomGraph(count: 5, inputGbps: 3, seed: UInt64(200 + index))
+        // Random graphs until `graphs` of them fit the small cluster in at most 12 instances.
+        for index in 0..<(graphs * 4) where optimum.count < graphs {
+            let graph = PlacementScenarios.randomGraph(count: 5 + index % 3, inputGbps: 3 + Double(index % 3), seed: UInt64(200 + index))
             let igraph = try instanceGraph(graph, catalog: catalog, hardware: small)
             guard let best = Placer.optimal(igraph, hardware: small, limit: 12) else { continue }
             let e2 = try Placer.place(igraph, hardware: small, strategy: .e2)
