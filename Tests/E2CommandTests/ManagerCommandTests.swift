@@ -1,0 +1,69 @@
+import Foundation
+import XCTest
+
+/// `e2 manager` as a process: it serves, answers curl as the OpenAPI spec says, and stops on SIGTERM.
+final class ManagerCommandTests: XCTestCase {
+    /// Starts `e2 manager` on a free loopback port and returns the process and its base URL.
+    static func startManager(_ arguments: [String] = []) throws -> (Process, String, Pipe) {
+        let process = Process()
+        process.executableURL = E2Process.executable
+        process.arguments = ["manager", "--listen", "127.0.0.1:0"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        // The first line names the bound address: "... serving http://127.0.0.1:PORT ...".
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line += chunk
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let start = text.range(of: "http://")?.lowerBound else { throw POSIXError(.EIO) }
+        let url = String(text[start...].prefix { !$0.isWhitespace })
+        return (process, url, output)
+    }
+
+    func curl(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-s", "--max-time", "10"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func testServesHealthAsSpecifiedAndStopsOnSIGTERM() throws {
+        let (process, url, output) = try Self.startManager()
+        XCTAssertTrue(url.hasPrefix("http://127.0.0.1:"), url)
+        try OpenAPIConformanceTests.validate(try curl([url + "/healthz"]), against: "Status")
+        try OpenAPIConformanceTests.validate(try curl([url + "/readyz"]), against: "Status")
+        XCTAssertEqual(try curl([url + "/v1/api-versions"]), #"{"versions":["v1"]}"#)
+        let missing = try curl(["-i", url + "/v1/nothing"])
+        XCTAssertTrue(missing.hasPrefix("HTTP/1.1 404"), missing)
+        try OpenAPIConformanceTests.validate(String(missing[missing.range(of: "\r\n\r\n")!.upperBound...]), against: "Problem")
+
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertTrue(log.contains("e2 manager: stopped"), log)
+    }
+
+    func testRefusesToServePlainHTTPOrWithoutTokensOffLoopback() throws {
+        let plain = try E2Process.run(["manager", "--listen", "0.0.0.0:8080"])
+        XCTAssertEqual(plain.status, 64)
+        XCTAssertTrue(plain.standardError.contains("plain HTTP is served on loopback only"), plain.standardError)
+        let noTokens = try E2Process.run(["manager", "--listen", "0.0.0.0:8443", "--tls-cert", "c.pem", "--tls-key", "k.pem"])
+        XCTAssertEqual(noTokens.status, 64)
+        XCTAssertTrue(noTokens.standardError.contains("a tokens file (--tokens) is required"), noTokens.standardError)
+        let badAddress = try E2Process.run(["manager", "--listen", "localhost"])
+        XCTAssertTrue(badAddress.standardError.contains("expected HOST:PORT"), badAddress.standardError)
+        let missingKey = try E2Process.run(["manager", "--tls-cert", "c.pem"])
+        XCTAssertTrue(missingKey.standardError.contains("--tls-cert and --tls-key go together"), missingKey.standardError)
+    }
+}
