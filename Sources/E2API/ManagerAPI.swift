@@ -1,16 +1,70 @@
-/// The manager's resources under `/v1` and its operational endpoints, as one router.
+import E2Engine
+import Foundation
+
+/// The manager's resources under `/v1` and its operational endpoints.
+///
+/// Every change is committed to SQLite before its 2xx answer; bad input changes nothing. With
+/// tokens, `/v1` needs a bearer token: `monitor` may read, `controller` may also write.
 public final class ManagerAPI: Sendable {
     let router: HTTPRouter
+    let store: ManagerStore
+    let tokens: BearerTokens?
 
-    public init() {
+    public init(store: ManagerStore, tokens: BearerTokens? = nil) {
+        self.store = store
+        self.tokens = tokens
         var router = HTTPRouter()
         router.add("GET", "/healthz") { _, _ in .json(["status": "ok"]) }
         router.add("GET", "/readyz") { _, _ in .json(["status": "ready"]) }
         router.add("GET", "/v1/api-versions") { _, _ in .json(["versions": ["v1"]]) }
+        Self.addDescriptionRoutes(&router, store)
+        Self.addPolicyRoutes(&router, store)
+        Self.addPlanRoutes(&router, store)
         self.router = router
     }
 
     public func respond(_ request: HTTPRequest) -> HTTPResponse {
-        router.respond(to: request)
+        if request.path.hasPrefix("/v1/"), let tokens {
+            switch tokens.role(of: request) {
+            case nil:
+                return Problem(status: 401, detail: "a bearer token is required (Authorization: Bearer TOKEN)").response
+            case .monitor where !["GET", "HEAD"].contains(request.method):
+                return Problem(status: 403, detail: "the monitor role may only read; \(request.method) needs a controller token").response
+            default:
+                break
+            }
+        }
+        return router.respond(to: request)
+    }
+
+    // MARK: Helpers shared by the resources
+
+    /// The body as JSON of `type`, or a problem naming what is wrong and where.
+    static func decode<T: ValidatedDocument>(_ type: T.Type, from request: HTTPRequest) throws -> T {
+        try requireContentType(request, ["application/json"])
+        do {
+            return try T.decode(json: Data(request.body))
+        } catch {
+            throw Problem(status: 422, title: "Invalid document", detail: error.description, extensions: ["path": .string(error.path)])
+        }
+    }
+
+    static func requireContentType(_ request: HTTPRequest, _ accepted: [String]) throws {
+        let type = (request.header("Content-Type") ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        guard accepted.contains(type) else {
+            throw Problem(status: 415, detail: "Content-Type '\(type)' is not accepted here; use \(accepted.joined(separator: " or "))")
+        }
+    }
+
+    static func etag(_ version: Int64) -> String { "\"\(version)\"" }
+
+    /// 412 when `If-Match` names another version (or any, for a resource that does not exist).
+    static func checkIfMatch(_ request: HTTPRequest, current: Int64?) throws {
+        guard let condition = request.header("If-Match") else { return }
+        let tags = condition.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if tags.contains("*") && current != nil { return }
+        guard let current, tags.contains(etag(current)) else {
+            throw Problem(status: 412, detail: "If-Match \(condition) does not match the current version" + (current.map { " \(etag($0))" } ?? " (there is none)"))
+        }
     }
 }

@@ -30,7 +30,7 @@ public struct NFCatalog: Codable, Sendable, Equatable, ValidatedDocument {
 
 extension NFDescription {
     /// Problems within one description, with paths under `at`.
-    func problems(at path: String) -> [DescriptionError] {
+    public func problems(at path: String) -> [DescriptionError] {
         var problems: [DescriptionError] = []
         if inputs.isEmpty { problems.append(.init(path: "\(path).inputs", message: "an NF needs at least one input vport")) }
         if outputs.isEmpty { problems.append(.init(path: "\(path).outputs", message: "an NF needs at least one output vport")) }

@@ -49,7 +49,15 @@ struct ManagerCommand: ParsableCommand {
                 throw ValidationError("TLS: \(error)")
             }
         }
-        let api = ManagerAPI()
+        let store: ManagerStore
+        let bearer: BearerTokens?
+        do {
+            store = try ManagerStore(directory: dataDir)
+            bearer = try tokens.map { try BearerTokens(file: $0) }
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let api = ManagerAPI(store: store, tokens: bearer)
         let server = HTTPServer(configuration: .init(host: address.host, port: address.port, tls: tls), handler: api.respond)
         let port: UInt16
         do {
@@ -59,7 +67,8 @@ struct ManagerCommand: ParsableCommand {
         }
         let scheme = tls == nil ? "http" : "https"
         let bound = ListenAddress(host: address.host, port: port)
-        Self.say("e2 manager \(BuildInfo.version) serving \(scheme)://\(bound)" + (tls == nil ? " (plain HTTP, loopback only)" : "") + "; state in \(dataDir)")
+        Self.say("e2 manager \(BuildInfo.version) serving \(scheme)://\(bound)" + (tls == nil ? " (plain HTTP, loopback only)" : "")
+                + "; state in \(dataDir)/state.sqlite3" + (bearer == nil ? "; no tokens: every loopback client may read and write" : ""))
         Self.waitForTermination()
         Self.say("e2 manager: stopping, draining requests in flight")
         server.stop(drain: 10)

@@ -1,0 +1,70 @@
+import E2Engine
+import Foundation
+
+/// `POST /v1/plan` (a dry run), `/v1/igraph` and `/v1/placement` of the stored state.
+extension ManagerAPI {
+    struct PlanRequest: Decodable {
+        var strategy: PlacementStrategy?
+        var seed: UInt64?
+        /// `FROM->TO=RATE` overrides, as `e2 plan --load`.
+        var loads: [String]?
+    }
+
+    static func plan(_ store: ManagerStore, _ request: PlanRequest = PlanRequest()) throws -> (plan: ClusterPlan, instanceGraph: InstanceGraph, placement: Placement, hardware: HardwareDescription) {
+        let graph = try currentGraph(store)
+        guard let (hardware, _) = try store.hardware() else {
+            throw Problem(status: 409, detail: "no hardware description has been submitted (PUT /v1/hardware)")
+        }
+        let overrides = try (request.loads ?? []).map { text -> EdgeRates.Override in
+            guard let override = EdgeRates.Override.parse(text) else { throw Problem(status: 422, detail: "load '\(text)' is not FROM->TO=RATE") }
+            return override
+        }
+        do {
+            let made = try ClusterPlan.make(graph, catalog: try store.catalog().catalog, hardware: hardware, overrides: overrides,
+                                            strategy: request.strategy ?? .e2, seed: request.seed ?? 1)
+            return (made.plan, made.instanceGraph, made.placement, hardware)
+        } catch let error as PlanError {
+            throw Problem(status: 422, title: "The cluster cannot hold the demand", detail: error.message, extensions: ["code": .string(error.code.rawValue)])
+        }
+    }
+
+    static func addPlanRoutes(_ router: inout HTTPRouter, _ store: ManagerStore) {
+        router.add("POST", "/v1/plan") { request, _ in
+            var parameters = PlanRequest()
+            if !request.body.isEmpty {
+                try requireContentType(request, ["application/json"])
+                do {
+                    parameters = try JSONDecoder().decode(PlanRequest.self, from: Data(request.body))
+                } catch let error as DecodingError {
+                    let problem = DescriptionError(decoding: error)
+                    throw Problem(status: 422, title: "Invalid document", detail: problem.description, extensions: ["path": .string(problem.path)])
+                }
+            }
+            return .json(try plan(store, parameters).plan)
+        }
+        router.add("GET", "/v1/igraph") { request, _ in
+            let made = try plan(store)
+            if request.query["format"] == "dot" { return .text(PlanDOT.render(made.instanceGraph, made.placement, made.hardware), contentType: "text/vnd.graphviz") }
+            return .json(["instances": .encoded(made.plan.instances), "edges": .encoded(made.plan.edges)] as [String: ProblemValue])
+        }
+        router.add("GET", "/v1/placement") { _, _ in
+            let made = try plan(store)
+            return .json(["instances": .encoded(made.plan.instances), "figures": .encoded(made.plan.figures),
+                          "switchRules": .encoded(made.plan.switchRules)] as [String: ProblemValue])
+        }
+    }
+}
+
+/// The iGraph as graphviz, one cluster per server.
+enum PlanDOT {
+    static func render(_ graph: InstanceGraph, _ placement: Placement, _ hardware: HardwareDescription) -> String {
+        var lines = ["digraph igraph {", "  rankdir=LR;"]
+        for server in hardware.servers {
+            let here = graph.nodes.filter { placement.servers[$0.id] == server.name }
+            guard !here.isEmpty else { continue }
+            lines.append("  subgraph \"cluster_\(server.name)\" { label=\"\(server.name)\"; " + here.map { "\"\($0.id)\" [shape=box];" }.joined(separator: " ") + " }")
+        }
+        for edge in graph.edges { lines.append("  \"\(edge.from)\" -> \"\(edge.to)\" [label=\"\(String(format: "%.2f", edge.gbps)) Gbps\"];") }
+        return (lines + ["}"]).joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,138 @@
+import E2Engine
+import Foundation
+
+/// The manager's state in SQLite: NF descriptions, the hardware description and the policy
+/// documents (text, in submission order). Every resource carries a version for its ETag.
+public final class ManagerStore: Sendable {
+    let database: SQLiteDatabase
+
+    /// A stored policy document.
+    public struct PolicyDocumentRecord: Sendable, Equatable, Codable {
+        public var id: Int64
+        public var text: String
+        public var version: Int64
+    }
+
+    /// Opens (or creates) `state.sqlite3` in `directory`.
+    public init(directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        database = try SQLiteDatabase(path: (directory as NSString).appendingPathComponent("state.sqlite3"))
+        try database.execute("""
+            CREATE TABLE IF NOT EXISTS nf_types (name TEXT PRIMARY KEY, json TEXT NOT NULL, version INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS hardware (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL, version INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS pipelets (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL, version INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+            INSERT OR IGNORE INTO counters VALUES ('version', 0);
+            """)
+    }
+
+    /// The next version number, unique across resources, so ETags never repeat.
+    static func nextVersion(_ transaction: SQLiteDatabase.Transaction) throws -> Int64 {
+        try transaction.run("UPDATE counters SET value = value + 1 WHERE name = 'version'", [])
+        return try transaction.rows("SELECT value FROM counters WHERE name = 'version'", [])[0][0].integer ?? 0
+    }
+
+    // MARK: NF descriptions
+
+    /// Rows of a read, inside `transaction` when a change is checking what it would leave.
+    func rows(_ sql: String, _ parameters: [SQLiteDatabase.Value] = [], in transaction: SQLiteDatabase.Transaction?) throws -> [[SQLiteDatabase.Value]] {
+        if let transaction { return try transaction.rows(sql, parameters) }
+        return try database.query(sql, parameters)
+    }
+
+    public func catalog(in transaction: SQLiteDatabase.Transaction? = nil) throws -> (catalog: NFCatalog, versions: [String: Int64]) {
+        let rows = try rows("SELECT name, json, version FROM nf_types ORDER BY rowid", in: transaction)
+        var nfs: [NFDescription] = []
+        var versions: [String: Int64] = [:]
+        for row in rows {
+            guard let json = row[1].text, let name = row[0].text else { continue }
+            nfs.append(try JSONDecoder().decode(NFDescription.self, from: Data(json.utf8)))
+            versions[name] = row[2].integer ?? 0
+        }
+        return (NFCatalog(nfs: nfs), versions)
+    }
+
+    /// Stores one description, replacing one of the same name; `check` runs in the transaction
+    /// and may refuse (its error rolls everything back). Returns the new version.
+    public func putNF(_ nf: NFDescription, check: (SQLiteDatabase.Transaction) throws -> Void = { _ in }) throws -> Int64 {
+        let json = String(decoding: try JSONEncoder().encode(nf), as: UTF8.self)
+        return try database.transaction { transaction in
+            try check(transaction)
+            let version = try Self.nextVersion(transaction)
+            try transaction.run("INSERT INTO nf_types (name, json, version) VALUES (?1, ?2, ?3) ON CONFLICT(name) DO UPDATE SET json = ?2, version = ?3",
+                                [.text(nf.name), .text(json), .integer(version)])
+            return version
+        }
+    }
+
+    /// Replaces the whole catalog.
+    public func replaceCatalog(_ catalog: NFCatalog, check: (SQLiteDatabase.Transaction) throws -> Void = { _ in }) throws {
+        try database.transaction { transaction in
+            try check(transaction)
+            try transaction.run("DELETE FROM nf_types", [])
+            for nf in catalog.nfs {
+                let version = try Self.nextVersion(transaction)
+                try transaction.run("INSERT INTO nf_types (name, json, version) VALUES (?1, ?2, ?3)",
+                                    [.text(nf.name), .text(String(decoding: try JSONEncoder().encode(nf), as: UTF8.self)), .integer(version)])
+            }
+        }
+    }
+
+    public func deleteNF(_ name: String, check: (SQLiteDatabase.Transaction) throws -> Void = { _ in }) throws {
+        try database.transaction { transaction in
+            try check(transaction)
+            try transaction.run("DELETE FROM nf_types WHERE name = ?1", [.text(name)])
+        }
+    }
+
+    // MARK: Hardware
+
+    public func hardware(in transaction: SQLiteDatabase.Transaction? = nil) throws -> (hardware: HardwareDescription, version: Int64)? {
+        guard let row = try rows("SELECT json, version FROM hardware WHERE id = 1", in: transaction).first, let json = row[0].text else { return nil }
+        return (try JSONDecoder().decode(HardwareDescription.self, from: Data(json.utf8)), row[1].integer ?? 0)
+    }
+
+    public func putHardware(_ hardware: HardwareDescription, check: (SQLiteDatabase.Transaction) throws -> Void = { _ in }) throws -> Int64 {
+        let json = String(decoding: try JSONEncoder().encode(hardware), as: UTF8.self)
+        return try database.transaction { transaction in
+            try check(transaction)
+            let version = try Self.nextVersion(transaction)
+            try transaction.run("INSERT INTO hardware (id, json, version) VALUES (1, ?1, ?2) ON CONFLICT(id) DO UPDATE SET json = ?1, version = ?2",
+                                [.text(json), .integer(version)])
+            return version
+        }
+    }
+
+    // MARK: Policy documents
+
+    public func policies(in transaction: SQLiteDatabase.Transaction? = nil) throws -> [PolicyDocumentRecord] {
+        try rows("SELECT id, text, version FROM pipelets ORDER BY id", in: transaction).map { row in
+            PolicyDocumentRecord(id: row[0].integer ?? 0, text: row[1].text ?? "", version: row[2].integer ?? 0)
+        }
+    }
+
+    /// Adds a document when `check` accepts the policies it would make; returns the record.
+    public func addPolicy(_ text: String, check: ([PolicyDocumentRecord]) throws -> Void) throws -> PolicyDocumentRecord {
+        try database.transaction { transaction in
+            let existing = try transaction.rows("SELECT id, text, version FROM pipelets ORDER BY id", []).map {
+                PolicyDocumentRecord(id: $0[0].integer ?? 0, text: $0[1].text ?? "", version: $0[2].integer ?? 0)
+            }
+            let version = try Self.nextVersion(transaction)
+            try transaction.run("INSERT INTO pipelets (text, version) VALUES (?1, ?2)", [.text(text), .integer(version)])
+            let record = PolicyDocumentRecord(id: transaction.lastInsertedRow, text: text, version: version)
+            try check(existing + [record])
+            return record
+        }
+    }
+
+    /// Removes a document when `check` accepts what remains.
+    public func deletePolicy(_ id: Int64, check: ([PolicyDocumentRecord]) throws -> Void) throws {
+        try database.transaction { transaction in
+            try transaction.run("DELETE FROM pipelets WHERE id = ?1", [.integer(id)])
+            let remaining = try transaction.rows("SELECT id, text, version FROM pipelets ORDER BY id", []).map {
+                PolicyDocumentRecord(id: $0[0].integer ?? 0, text: $0[1].text ?? "", version: $0[2].integer ?? 0)
+            }
+            try check(remaining)
+        }
+    }
+}
