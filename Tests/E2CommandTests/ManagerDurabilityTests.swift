@@ -1,0 +1,109 @@
+import Foundation
+import XCTest
+
+/// The manager under real clients: responses match openapi/e2.yaml, and kill -9 in the middle
+/// of a stream of writes loses nothing that was acknowledged.
+final class ManagerDurabilityTests: XCTestCase {
+    static let root = RuntimePackagesTests.root
+
+    func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("e2-manager-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    func curl(_ arguments: [String]) throws -> (status: Int, body: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-s", "--max-time", "10", "-w", "\n%{http_code}"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
+    }
+
+    func testResponsesMatchTheOpenAPISchemas() throws {
+        let data = try temporaryDirectory()
+        let (process, url, _) = try ManagerCommandTests.startManager(["--data-dir", data.path])
+        defer { process.terminate(); process.waitUntilExit() }
+        let examples = Self.root.appendingPathComponent("examples")
+        let json = ["-H", "Content-Type: application/json"]
+        let catalog = try curl(["-X", "PUT"] + json + ["--data-binary", "@\(examples.path)/nfs.json", url + "/v1/nf-types"])
+        XCTAssertEqual(catalog.status, 200)
+        try OpenAPIConformanceTests.validate(catalog.body, against: "NFCatalog")
+        let hardware = try curl(["-X", "PUT"] + json + ["--data-binary", "@\(examples.path)/hardware-rack24.json", url + "/v1/hardware"])
+        XCTAssertEqual(hardware.status, 201)
+        try OpenAPIConformanceTests.validate(hardware.body, against: "HardwareDescription")
+        let created = try curl(["-X", "POST", "-H", "Content-Type: text/x-e2-policy", "--data-binary", "@\(examples.path)/fig14-nat-fw-proxy.e2", url + "/v1/pipelets"])
+        XCTAssertEqual(created.status, 201)
+        try OpenAPIConformanceTests.validate(created.body, against: "PolicyDocument")
+        let invalid = try curl(["-X", "POST", "-H", "Content-Type: text/x-e2-policy", "--data", "NAT q; pipelet { q -> q; }", url + "/v1/pipelets"])
+        XCTAssertEqual(invalid.status, 422)
+        try OpenAPIConformanceTests.validate(invalid.body, against: "PolicyProblem")
+        try OpenAPIConformanceTests.validate(try curl([url + "/v1/pgraph"]).body, against: "PolicyGraph")
+        let plan = try curl(["-X", "POST"] + json + ["--data", #"{"strategy": "e2", "loads": ["int->p=2Gbps"]}"#, url + "/v1/plan"])
+        XCTAssertEqual(plan.status, 200, plan.body)
+        try OpenAPIConformanceTests.validate(plan.body, against: "ClusterPlan")
+    }
+
+    func testKill9LosesNoAcknowledgedWrite() throws {
+        let data = try temporaryDirectory()
+        var (manager, url, _) = try ManagerCommandTests.startManager(["--data-dir", data.path])
+        // A Python client writes NF descriptions as fast as it can and prints each acknowledged one.
+        let script = """
+            import json, sys, urllib.request
+            base = sys.argv[1]
+            for i in range(100000):
+                body = json.dumps({"name": f"T{i}", "api": "native", "inputs": ["in"], "outputs": ["out"],
+                                   "replicable": True, "affinity": [], "performance": {"gbpsPerCorePerGHz": 1}}).encode()
+                request = urllib.request.Request(f"{base}/v1/nf-types/T{i}", data=body, method="PUT",
+                                                 headers={"Content-Type": "application/json"})
+                try:
+                    with urllib.request.urlopen(request, timeout=5) as response:
+                        if response.status in (200, 201):
+                            print(f"T{i}", flush=True)
+                except Exception:
+                    break
+            """
+        let client = Process()
+        client.executableURL = Self.root.appendingPathComponent(".venv/bin/python")
+        client.arguments = ["-c", script, url]
+        let acks = Pipe()
+        client.standardOutput = acks
+        try client.run()
+        // Let some writes through, then kill -9 the manager mid-stream.
+        var acknowledged = Data()
+        while acknowledged.filter({ $0 == 10 }).count < 40 {
+            let chunk = acks.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            acknowledged += chunk
+        }
+        kill(manager.processIdentifier, SIGKILL)
+        manager.waitUntilExit()
+        acknowledged += acks.fileHandleForReading.readDataToEndOfFile()
+        client.waitUntilExit()
+        let names = String(decoding: acknowledged, as: UTF8.self).split(separator: "\n").map(String.init)
+        XCTAssertGreaterThanOrEqual(names.count, 40)
+
+        let integrity = Process()
+        integrity.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        integrity.arguments = [data.appendingPathComponent("state.sqlite3").path, "PRAGMA integrity_check;"]
+        let check = Pipe()
+        integrity.standardOutput = check
+        try integrity.run()
+        integrity.waitUntilExit()
+        XCTAssertEqual(String(decoding: check.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self), "ok\n")
+
+        (manager, url, _) = try ManagerCommandTests.startManager(["--data-dir", data.path])
+        defer { manager.terminate(); manager.waitUntilExit() }
+        let stored = try curl([url + "/v1/nf-types"])
+        let catalog = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(stored.body.utf8)) as? [String: Any])
+        let present = Set((catalog["nfs"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String })
+        let lost = names.filter { !present.contains($0) }
+        XCTAssertEqual(lost, [], "acknowledged writes lost after kill -9")
+    }
+}
