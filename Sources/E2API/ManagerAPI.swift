@@ -9,6 +9,7 @@ public final class ManagerAPI: Sendable {
     let router: HTTPRouter
     let store: ManagerStore
     let tokens: BearerTokens?
+    public let metrics = RequestMetrics()
 
     public init(store: ManagerStore, tokens: BearerTokens? = nil) {
         self.store = store
@@ -20,21 +21,37 @@ public final class ManagerAPI: Sendable {
         Self.addDescriptionRoutes(&router, store)
         Self.addPolicyRoutes(&router, store)
         Self.addPlanRoutes(&router, store)
+        Self.addStatusRoutes(&router, store)
         self.router = router
     }
 
     public func respond(_ request: HTTPRequest) -> HTTPResponse {
+        let start = ContinuousClock.now
+        let (response, route) = authorizedResponse(request)
+        let elapsed = ContinuousClock.now - start
+        metrics.record(method: request.method, route: route, status: response.status,
+                       seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return response
+    }
+
+    func authorizedResponse(_ request: HTTPRequest) -> (HTTPResponse, String) {
+        if request.path == "/metrics" {
+            if let tokens, tokens.role(of: request) == nil {
+                return (Problem(status: 401, detail: "a bearer token is required (Authorization: Bearer TOKEN)").response, "/metrics")
+            }
+            return (.text(metrics.text() + Self.stateMetrics(store), contentType: "text/plain; version=0.0.4; charset=utf-8"), "/metrics")
+        }
         if request.path.hasPrefix("/v1/"), let tokens {
             switch tokens.role(of: request) {
             case nil:
-                return Problem(status: 401, detail: "a bearer token is required (Authorization: Bearer TOKEN)").response
+                return (Problem(status: 401, detail: "a bearer token is required (Authorization: Bearer TOKEN)").response, "unauthorized")
             case .monitor where !["GET", "HEAD"].contains(request.method):
-                return Problem(status: 403, detail: "the monitor role may only read; \(request.method) needs a controller token").response
+                return (Problem(status: 403, detail: "the monitor role may only read; \(request.method) needs a controller token").response, "forbidden")
             default:
                 break
             }
         }
-        return router.respond(to: request)
+        return router.respondWithRoute(to: request)
     }
 
     // MARK: Helpers shared by the resources

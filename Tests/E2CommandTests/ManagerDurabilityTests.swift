@@ -50,6 +50,51 @@ final class ManagerDurabilityTests: XCTestCase {
         try OpenAPIConformanceTests.validate(plan.body, against: "ClusterPlan")
     }
 
+    func testStatusAndPrometheusMetricsReadByTheirOwnParsers() throws {
+        let data = try temporaryDirectory()
+        let (process, url, _) = try ManagerCommandTests.startManager(["--data-dir", data.path])
+        defer { process.terminate(); process.waitUntilExit() }
+        let examples = Self.root.appendingPathComponent("examples")
+        let json = ["-H", "Content-Type: application/json"]
+        _ = try curl(["-X", "PUT"] + json + ["--data-binary", "@\(examples.path)/nfs.json", url + "/v1/nf-types"])
+        _ = try curl(["-X", "PUT"] + json + ["--data-binary", "@\(examples.path)/hardware-paper-testbed.json", url + "/v1/hardware"])
+        _ = try curl(["-X", "POST", "-H", "Content-Type: text/x-e2-policy", "--data-binary", "@\(examples.path)/fig13-bng.e2", url + "/v1/pipelets"])
+        _ = try curl([url + "/v1/nf-types/NAT"])
+        _ = try curl([url + "/v1/nf-types/Nope"])
+        let status = try curl([url + "/v1/status"])
+        XCTAssertEqual(status.status, 200)
+        let parsed = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(status.body.utf8)) as? [String: Any])
+        XCTAssertEqual((parsed["instances"] as? [Any])?.count, 10)
+        XCTAssertEqual((parsed["servers"] as? [[String: Any]])?.first?["coresUsed"] as? Int, 10)
+
+        // prometheus_client's own parser reads the exposition.
+        let script = """
+            import sys, urllib.request
+            from prometheus_client.parser import text_string_to_metric_families
+            text = urllib.request.urlopen(sys.argv[1] + "/metrics").read().decode()
+            samples = {}
+            for family in text_string_to_metric_families(text):
+                for sample in family.samples:
+                    labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
+                    samples[f"{sample.name}{{{labels}}}"] = sample.value
+            for key in sorted(samples): print(key, float(samples[key]))
+            """
+        let python = Process()
+        python.executableURL = Self.root.appendingPathComponent(".venv/bin/python")
+        python.arguments = ["-c", script, url]
+        let output = Pipe()
+        python.standardOutput = output
+        try python.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        python.waitUntilExit()
+        XCTAssertEqual(python.terminationStatus, 0, text)
+        XCTAssertTrue(text.contains("e2_http_requests_total{method=GET,route=/v1/nf-types/{name},status=200} 1.0"), text)
+        XCTAssertTrue(text.contains("e2_http_requests_total{method=GET,route=/v1/nf-types/{name},status=404} 1.0"), text)
+        XCTAssertTrue(text.contains("e2_instances{nf=ids} 4.0"), text)
+        XCTAssertTrue(text.contains("e2_build_info{version=0.1.0} 1.0"), text)
+        XCTAssertTrue(text.contains("e2_http_request_duration_seconds_count{route=/v1/pipelets} 1.0"), text)
+    }
+
     func testKill9LosesNoAcknowledgedWrite() throws {
         let data = try temporaryDirectory()
         var (manager, url, _) = try ManagerCommandTests.startManager(["--data-dir", data.path])

@@ -23,6 +23,12 @@ public struct HTTPRouter: Sendable {
     }
 
     public func respond(to request: HTTPRequest) -> HTTPResponse {
+        respondWithRoute(to: request).response
+    }
+
+    /// The response and the pattern of the route that produced it (`/v1/nf-types/{name}`),
+    /// or `unmatched`: metrics label requests by route, not by path, to keep labels bounded.
+    public func respondWithRoute(to request: HTTPRequest) -> (response: HTTPResponse, route: String) {
         let segments = request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
         let path = segments.last == "" && segments.count > 1 ? Array(segments.dropLast()) : segments
         var allowed: [String] = []
@@ -31,21 +37,22 @@ public struct HTTPRouter: Sendable {
             allowed.append(route.method)
             let method = request.method == "HEAD" ? "GET" : request.method
             guard route.method == method else { continue }
+            let pattern = "/" + route.segments.joined(separator: "/")
             do {
-                return try route.handler(request, parameters)
+                return (try route.handler(request, parameters), pattern)
             } catch let problem as Problem {
-                return problem.response
+                return (problem.response, pattern)
             } catch {
-                return Problem(status: 500, detail: "the request failed inside the manager; see its log").response
+                return (Problem(status: 500, detail: "the request failed inside the manager; see its log").response, pattern)
             }
         }
         guard allowed.isEmpty else {
             let allow = Set(allowed + (allowed.contains("GET") ? ["HEAD"] : [])).sorted().joined(separator: ", ")
             var response = Problem(status: 405, detail: "\(request.method) is not allowed on \(request.path); allowed: \(allow)").response
             response.headers.append(("Allow", allow))
-            return response
+            return (response, "unmatched")
         }
-        return Problem(status: 404, detail: "no resource at \(request.path)").response
+        return (Problem(status: 404, detail: "no resource at \(request.path)").response, "unmatched")
     }
 
     static func match(_ pattern: [String], _ path: [String]) -> [String: String]? {
