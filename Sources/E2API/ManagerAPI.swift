@@ -10,6 +10,7 @@ public final class ManagerAPI: Sendable {
     let store: ManagerStore
     let tokens: BearerTokens?
     public let metrics = RequestMetrics()
+    public let events = EventBus()
 
     public init(store: ManagerStore, tokens: BearerTokens? = nil) {
         self.store = store
@@ -22,12 +23,18 @@ public final class ManagerAPI: Sendable {
         Self.addPolicyRoutes(&router, store)
         Self.addPlanRoutes(&router, store)
         Self.addStatusRoutes(&router, store)
+        let bus = events
+        router.add("GET", "/v1/events") { request, _ in Self.eventStream(request, bus) }
         self.router = router
     }
 
     public func respond(_ request: HTTPRequest) -> HTTPResponse {
         let start = ContinuousClock.now
         let (response, route) = authorizedResponse(request)
+        if (200..<300).contains(response.status), ["POST", "PUT", "DELETE"].contains(request.method),
+           ["/v1/pipelets", "/v1/hardware", "/v1/nf-types"].contains(where: { request.path.hasPrefix($0) }) {
+            publishPlacement(reason: "\(request.method) \(request.path)")
+        }
         let elapsed = ContinuousClock.now - start
         metrics.record(method: request.method, route: route, status: response.status,
                        seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)

@@ -54,6 +54,58 @@ final class ManagerCommandTests: XCTestCase {
         XCTAssertTrue(log.contains("e2 manager: stopped"), log)
     }
 
+    func testEventsStreamPlacementChangesReplayAndEndOnSIGTERM() throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("e2-events-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let (process, url, output) = try Self.startManager(["--data-dir", data.path])
+        // A Python client reads the stream as an SSE consumer would: lines, blank-line separated.
+        let reader = """
+            import sys, urllib.request
+            request = urllib.request.Request(sys.argv[1] + "/v1/events", headers={"Last-Event-ID": sys.argv[2]})
+            with urllib.request.urlopen(request, timeout=10) as stream:
+                events = 0
+                for raw in stream:
+                    line = raw.decode().rstrip("\\n")
+                    if line.startswith("id:") or line.startswith("event:"):
+                        print(line, flush=True)
+                    if line.startswith("event:"):
+                        events += 1
+                        if events == int(sys.argv[3]):
+                            break
+            """
+        func listen(after id: Int, count: Int) throws -> (Process, Pipe) {
+            let python = Process()
+            python.executableURL = RuntimePackagesTests.root.appendingPathComponent(".venv/bin/python")
+            python.arguments = ["-c", reader, url, String(id), String(count)]
+            let pipe = Pipe()
+            python.standardOutput = pipe
+            try python.run()
+            return (python, pipe)
+        }
+        let (live, liveOutput) = try listen(after: 0, count: 2)
+        usleep(300_000)
+        let examples = RuntimePackagesTests.root.appendingPathComponent("examples").path
+        _ = try curl(["-X", "PUT", "-H", "Content-Type: application/json", "--data-binary", "@\(examples)/hardware-rack24.json", url + "/v1/hardware"])
+        _ = try curl(["-X", "PUT", "-H", "Content-Type: application/json", "--data-binary", "@\(examples)/nfs.json", url + "/v1/nf-types"])
+        live.waitUntilExit()
+        XCTAssertEqual(String(decoding: liveOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+                       "id: 1\nevent: placement\nid: 2\nevent: placement\n")
+
+        let (replay, replayOutput) = try listen(after: 1, count: 1)
+        replay.waitUntilExit()
+        XCTAssertEqual(String(decoding: replayOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self), "id: 2\nevent: placement\n",
+                       "Last-Event-ID replays what came after it")
+
+        // A stream still open does not keep the manager from stopping.
+        let (waiting, _) = try listen(after: 2, count: 1)
+        usleep(300_000)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        waiting.waitUntilExit()  // the open stream was ended by the stopping manager
+        _ = output
+    }
+
     func testRefusesToServePlainHTTPOrWithoutTokensOffLoopback() throws {
         let plain = try E2Process.run(["manager", "--listen", "0.0.0.0:8080"])
         XCTAssertEqual(plain.status, 64)

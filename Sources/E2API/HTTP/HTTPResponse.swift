@@ -5,6 +5,9 @@ public struct HTTPResponse: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
+    /// A body written over time (server-sent events): it gets `write` for each piece, which
+    /// returns false once the client has gone, and the connection closes when it returns.
+    public var stream: (@Sendable (_ write: ([UInt8]) -> Bool) -> Void)?
 
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status
@@ -32,7 +35,7 @@ public struct HTTPResponse: Sendable {
     public func serialized(close: Bool, headOnly: Bool = false) -> [UInt8] {
         var head = "HTTP/1.1 \(status) \(Self.reason(status))\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
-        if status >= 200 && status != 204 && status != 304 { head += "Content-Length: \(body.count)\r\n" }
+        if status >= 200 && status != 204 && status != 304 && stream == nil { head += "Content-Length: \(body.count)\r\n" }
         if close { head += "Connection: close\r\n" }
         head += "\r\n"
         return Array(head.utf8) + (headOnly ? [] : body)

@@ -147,6 +147,14 @@ public final class HTTPServer: @unchecked Sendable {
             connections.withLock { $0[socket] = true }
             served += 1
             let response = handler(request)
+            if let stream = response.stream, request.method != "HEAD" {
+                // A stream ends the connection: its length is unknown.
+                guard (try? transport.write(response.serialized(close: true))) != nil else { return }
+                stream { [self] bytes in
+                    !stopping.load(ordering: .sequentiallyConsistent) && (try? transport.write(bytes)) != nil
+                }
+                return
+            }
             let last = !request.keepAlive || served >= configuration.maxRequestsPerConnection || stopping.load(ordering: .sequentiallyConsistent)
             let written = (try? transport.write(response.serialized(close: last, headOnly: request.method == "HEAD"))) != nil
             connections.withLock { $0[socket] = false }
