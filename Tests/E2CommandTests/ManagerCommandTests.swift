@@ -106,6 +106,60 @@ final class ManagerCommandTests: XCTestCase {
         _ = output
     }
 
+    func testMutualTLSAndTokensOffLoopbackWithCurl() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("e2-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func openssl(_ arguments: [String]) throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            process.arguments = arguments
+            process.currentDirectoryURL = directory
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0, arguments.joined(separator: " "))
+        }
+        let key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        try openssl(["req", "-x509"] + key + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=E2 Test CA"])
+        for (name, subject, ext) in [("server", "/CN=localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1"), ("client", "/CN=controller", "extendedKeyUsage=clientAuth")] {
+            try openssl(["req"] + key + ["-keyout", "\(name).key", "-out", "\(name).csr", "-subj", subject])
+            try Data(ext.utf8).write(to: directory.appendingPathComponent("\(name).ext"))
+            try openssl(["x509", "-req", "-in", "\(name).csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "\(name).pem", "-days", "1", "-extfile", "\(name).ext"])
+        }
+        let tokens = directory.appendingPathComponent("tokens.json")
+        try Data(#"{"controller": ["controller-secret-0123456789"], "monitor": ["monitor-secret-0123456789"]}"#.utf8).write(to: tokens)
+        let path = { (name: String) in directory.appendingPathComponent(name).path }
+
+        let process = Process()
+        process.executableURL = E2Process.executable
+        process.arguments = ["manager", "--listen", "0.0.0.0:0", "--data-dir", path("data"), "--tokens", tokens.path,
+                             "--tls-cert", path("server.pem"), "--tls-key", path("server.key"), "--tls-client-ca", path("ca.pem")]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let banner = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        let address = try XCTUnwrap(banner.range(of: "https://").map { banner[$0.upperBound...].prefix { !$0.isWhitespace && $0 != ";" } }, banner)
+        let port = try XCTUnwrap(address.split(separator: ":").last.flatMap { Int($0) }, banner)
+        let base = "https://localhost:\(port)"
+        let client = ["--cacert", path("ca.pem"), "--cert", path("client.pem"), "--key", path("client.key")]
+
+        XCTAssertEqual(try curl(client + ["-H", "Authorization: Bearer monitor-secret-0123456789", base + "/v1/api-versions"]), #"{"versions":["v1"]}"#)
+        let noToken = try curl(client + ["-o", "/dev/null", "-w", "%{http_code}", base + "/v1/nf-types"])
+        XCTAssertEqual(noToken, "401")
+        let monitorWrite = try curl(client + ["-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT", "-H", "Authorization: Bearer monitor-secret-0123456789",
+                                              "-H", "Content-Type: application/json", "--data", "{}", base + "/v1/hardware"])
+        XCTAssertEqual(monitorWrite, "403")
+        let withoutCertificate = try curl(["--cacert", path("ca.pem"), "-o", "/dev/null", "-w", "%{http_code}", base + "/healthz"])
+        XCTAssertEqual(withoutCertificate, "000", "mutual TLS refuses a client without a certificate")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        let log = banner + String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertTrue(log.contains("e2 manager: stopped"), log)
+        XCTAssertFalse(log.contains("secret"), "tokens are never logged")
+    }
+
     func testRefusesToServePlainHTTPOrWithoutTokensOffLoopback() throws {
         let plain = try E2Process.run(["manager", "--listen", "0.0.0.0:8080"])
         XCTAssertEqual(plain.status, 64)
