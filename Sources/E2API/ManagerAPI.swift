@@ -23,6 +23,7 @@ public final class ManagerAPI: Sendable {
         Self.addPolicyRoutes(&router, store)
         Self.addPlanRoutes(&router, store)
         Self.addStatusRoutes(&router, store)
+        Self.addSubscriptionRoutes(&router, store)
         let bus = events
         router.add("GET", "/v1/events") { request, _ in Self.eventStream(request, bus) }
         self.router = router

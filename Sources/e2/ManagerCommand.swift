@@ -58,6 +58,8 @@ struct ManagerCommand: ParsableCommand {
             throw ValidationError("\(error)")
         }
         let api = ManagerAPI(store: store, tokens: bearer)
+        let webhooks = WebhookDeliverer(store: store, bus: api.events)
+        webhooks.start()
         let server = HTTPServer(configuration: .init(host: address.host, port: address.port, tls: tls), handler: api.respond)
         let port: UInt16
         do {
@@ -71,7 +73,9 @@ struct ManagerCommand: ParsableCommand {
                 + "; state in \(dataDir)/state.sqlite3" + (bearer == nil ? "; no tokens: every loopback client may read and write" : ""))
         Self.waitForTermination()
         Self.say("e2 manager: stopping, draining requests in flight")
+        api.events.close()  // ends event streams and the webhook deliverer
         server.stop(drain: 10)
+        webhooks.join()
         Self.say("e2 manager: stopped")
     }
 

@@ -21,6 +21,7 @@ public final class ManagerStore: Sendable {
             CREATE TABLE IF NOT EXISTS nf_types (name TEXT PRIMARY KEY, json TEXT NOT NULL, version INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS hardware (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL, version INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS pipelets (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL, version INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS subscriptions (id INTEGER PRIMARY KEY AUTOINCREMENT, callback TEXT NOT NULL, secret TEXT NOT NULL, events TEXT NOT NULL, version INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
             INSERT OR IGNORE INTO counters VALUES ('version', 0);
             """)
@@ -134,5 +135,37 @@ public final class ManagerStore: Sendable {
             }
             try check(remaining)
         }
+    }
+
+    // MARK: Webhook subscriptions
+
+    public struct Subscription: Sendable, Equatable {
+        public var id: Int64
+        public var callback: String
+        public var secret: String
+        /// Event types delivered; empty means all.
+        public var events: [String]
+        public var version: Int64
+    }
+
+    public func subscriptions() throws -> [Subscription] {
+        try database.query("SELECT id, callback, secret, events, version FROM subscriptions ORDER BY id").map { row in
+            let events = (try? JSONDecoder().decode([String].self, from: Data((row[3].text ?? "[]").utf8))) ?? []
+            return Subscription(id: row[0].integer ?? 0, callback: row[1].text ?? "", secret: row[2].text ?? "", events: events, version: row[4].integer ?? 0)
+        }
+    }
+
+    public func addSubscription(callback: String, secret: String, events: [String]) throws -> Subscription {
+        let list = String(decoding: try JSONEncoder().encode(events), as: UTF8.self)
+        return try database.transaction { transaction in
+            let version = try Self.nextVersion(transaction)
+            try transaction.run("INSERT INTO subscriptions (callback, secret, events, version) VALUES (?1, ?2, ?3, ?4)",
+                                [.text(callback), .text(secret), .text(list), .integer(version)])
+            return Subscription(id: transaction.lastInsertedRow, callback: callback, secret: secret, events: events, version: version)
+        }
+    }
+
+    public func deleteSubscription(_ id: Int64) throws {
+        try database.transaction { try $0.run("DELETE FROM subscriptions WHERE id = ?1", [.integer(id)]) }
     }
 }
