@@ -44,11 +44,12 @@ extension ManagerAPI {
         }
         router.add("GET", "/v1/igraph") { request, _ in
             let made = try plan(store)
-            if request.query["format"] == "dot" { return .text(PlanDOT.render(made.instanceGraph, made.placement, made.hardware), contentType: "text/vnd.graphviz") }
+            if try wantsDOT(request) { return .text(PlanDOT.render(made.instanceGraph, made.placement, made.hardware), contentType: "text/vnd.graphviz") }
             return .json(["instances": .encoded(made.plan.instances), "edges": .encoded(made.plan.edges)] as [String: ProblemValue])
         }
-        router.add("GET", "/v1/placement") { _, _ in
+        router.add("GET", "/v1/placement") { request, _ in
             let made = try plan(store)
+            if try wantsDOT(request) { return .text(PlanDOT.render(made.instanceGraph, made.placement, made.hardware), contentType: "text/vnd.graphviz") }
             return .json(["instances": .encoded(made.plan.instances), "figures": .encoded(made.plan.figures),
                           "switchRules": .encoded(made.plan.switchRules)] as [String: ProblemValue])
         }

@@ -68,7 +68,7 @@ extension ManagerAPI {
         }
         router.add("GET", "/v1/pgraph") { request, _ in
             let graph = try currentGraph(store)
-            if request.query["format"] == "dot" { return .text(graph.dot(), contentType: "text/vnd.graphviz") }
+            if try wantsDOT(request) { return .text(graph.dot(), contentType: "text/vnd.graphviz") }
             return .json(graph)
         }
     }

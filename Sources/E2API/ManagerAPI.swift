@@ -44,6 +44,11 @@ public final class ManagerAPI: Sendable {
 
     func authorizedResponse(_ request: HTTPRequest) -> (HTTPResponse, String) {
         if request.path == "/metrics" {
+            guard ["GET", "HEAD"].contains(request.method) else {
+                var response = Problem(status: 405, detail: "\(request.method) is not allowed on /metrics; allowed: GET, HEAD").response
+                response.headers.append(("Allow", "GET, HEAD"))
+                return (response, "/metrics")
+            }
             if let tokens, tokens.role(of: request) == nil {
                 return (Problem(status: 401, detail: "a bearer token is required (Authorization: Bearer TOKEN)").response, "/metrics")
             }
@@ -82,6 +87,15 @@ public final class ManagerAPI: Sendable {
     }
 
     static func etag(_ version: Int64) -> String { "\"\(version)\"" }
+
+    /// `?format=` of the graph resources: json (the default) or dot; anything else is 400.
+    static func wantsDOT(_ request: HTTPRequest) throws -> Bool {
+        switch request.query["format"] {
+        case nil, "json": return false
+        case "dot": return true
+        case let other?: throw Problem(status: 400, detail: "format '\(other)' is not json or dot")
+        }
+    }
 
     /// 412 when `If-Match` names another version (or any, for a resource that does not exist).
     static func checkIfMatch(_ request: HTTPRequest, current: Int64?) throws {

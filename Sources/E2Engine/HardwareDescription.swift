@@ -10,6 +10,15 @@ public struct HardwareDescription: Codable, Sendable, Equatable, ValidatedDocume
         self.servers = servers
     }
 
+    private enum CodingKeys: String, CodingKey { case `switch`, servers }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(["switch", "servers"])
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.switch = try container.decode(SwitchDescription.self, forKey: .switch)
+        servers = try container.decode([ServerDescription].self, forKey: .servers)
+    }
+
     public func problems() -> [DescriptionError] {
         var problems = self.switch.problems(at: "$.switch")
         if servers.isEmpty { problems.append(.init(path: "$.servers", message: "a cluster needs at least one server")) }
@@ -61,6 +70,19 @@ public struct SwitchDescription: Codable, Sendable, Equatable {
         self.actions = actions
     }
 
+    private enum CodingKeys: String, CodingKey { case model, ports, portGbps, flowTableEntries, ruleUpdateMs, actions }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(["model", "ports", "portGbps", "flowTableEntries", "ruleUpdateMs", "actions"])
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        model = try container.decodeUnlessAbsent(String.self, forKey: .model)
+        ports = try container.decode(Int.self, forKey: .ports)
+        portGbps = try container.decode(Double.self, forKey: .portGbps)
+        flowTableEntries = try container.decode(Int.self, forKey: .flowTableEntries)
+        ruleUpdateMs = try container.decode(Double.self, forKey: .ruleUpdateMs)
+        actions = try container.decode([String].self, forKey: .actions)
+    }
+
     func problems(at path: String) -> [DescriptionError] {
         var problems: [DescriptionError] = []
         if ports < 1 { problems.append(.init(path: "\(path).ports", message: "must be at least 1")) }
@@ -89,6 +111,19 @@ public struct ServerDescription: Codable, Sendable, Equatable {
         self.nicGbps = nicGbps
         self.switchPort = switchPort
         self.dataplaneCores = dataplaneCores
+    }
+
+    private enum CodingKeys: String, CodingKey { case name, cores, ghz, nicGbps, switchPort, dataplaneCores }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(["name", "cores", "ghz", "nicGbps", "switchPort", "dataplaneCores"])
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        cores = try container.decode(Int.self, forKey: .cores)
+        ghz = try container.decode(Double.self, forKey: .ghz)
+        nicGbps = try container.decode(Double.self, forKey: .nicGbps)
+        switchPort = try container.decode(Int.self, forKey: .switchPort)
+        dataplaneCores = try container.decode(Int.self, forKey: .dataplaneCores)
     }
 
     /// Cores left for NF instances.

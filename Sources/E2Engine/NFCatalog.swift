@@ -6,6 +6,13 @@ public struct NFCatalog: Codable, Sendable, Equatable, ValidatedDocument {
         self.nfs = nfs
     }
 
+    private enum CodingKeys: String, CodingKey { case nfs }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(["nfs"])
+        nfs = try decoder.container(keyedBy: CodingKeys.self).decode([NFDescription].self, forKey: .nfs)
+    }
+
     /// The description of a type, if the catalog has it.
     public subscript(type: String) -> NFDescription? {
         nfs.first { $0.name == type }

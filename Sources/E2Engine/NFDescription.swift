@@ -56,18 +56,19 @@ public struct NFDescription: Codable, Sendable, Equatable {
     }
 
     public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(["name", "api", "inputs", "outputs", "attributes", "inputAttributes", "mangles", "replicable", "affinity", "performance", "switchAction"])
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
         api = try container.decode(API.self, forKey: .api)
         inputs = try container.decode([String].self, forKey: .inputs)
         outputs = try container.decode([String].self, forKey: .outputs)
-        attributes = try container.decodeIfPresent([String: DerivedAttribute].self, forKey: .attributes) ?? [:]
-        inputAttributes = try container.decodeIfPresent([String: InputAttribute].self, forKey: .inputAttributes) ?? [:]
-        mangles = try container.decodeIfPresent([HeaderField].self, forKey: .mangles) ?? []
+        attributes = try container.decodeUnlessAbsent([String: DerivedAttribute].self, forKey: .attributes) ?? [:]
+        inputAttributes = try container.decodeUnlessAbsent([String: InputAttribute].self, forKey: .inputAttributes) ?? [:]
+        mangles = try container.decodeUnlessAbsent([HeaderField].self, forKey: .mangles) ?? []
         replicable = try container.decode(Bool.self, forKey: .replicable)
         affinity = try container.decode([HeaderField].self, forKey: .affinity)
         performance = try container.decode(Performance.self, forKey: .performance)
-        switchAction = try container.decodeIfPresent(String.self, forKey: .switchAction)
+        switchAction = try container.decodeUnlessAbsent(String.self, forKey: .switchAction)
     }
 }
 
@@ -82,6 +83,7 @@ extension NFDescription {
         private enum CodingKeys: String, CodingKey { case method, ports }
 
         public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(["method", "ports"])
             let container = try decoder.container(keyedBy: CodingKeys.self)
             let method = try container.decode(String.self, forKey: .method)
             switch method {
@@ -114,6 +116,7 @@ extension NFDescription {
         private enum CodingKeys: String, CodingKey { case method, port }
 
         public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(["method", "port"])
             let container = try decoder.container(keyedBy: CodingKeys.self)
             let method = try container.decode(String.self, forKey: .method)
             switch method {
@@ -144,6 +147,13 @@ extension NFDescription {
 
         public init(gbpsPerCorePerGHz: Double) {
             self.gbpsPerCorePerGHz = gbpsPerCorePerGHz
+        }
+
+        private enum CodingKeys: String, CodingKey { case gbpsPerCorePerGHz }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(["gbpsPerCorePerGHz"])
+            gbpsPerCorePerGHz = try decoder.container(keyedBy: CodingKeys.self).decode(Double.self, forKey: .gbpsPerCorePerGHz)
         }
     }
 }

@@ -25,6 +25,12 @@ final class HTTPRequestParserTests: XCTestCase {
         XCTAssertEqual(consumed, first.utf8.count, "the next request's bytes are left in the buffer")
     }
 
+    func testOddQueriesAreParsedNotTrapped() {
+        // Found by schemathesis: an empty name before '=' used to trap.
+        let request = HTTPRequest(method: "GET", target: "/v1/placement?=&=x&format=d%6Ft&format=json&a+b=c%20d&%ZZ=1")
+        XCTAssertEqual(request.query, ["": "", "format": "dot", "a b": "c d", "%ZZ": "1"])
+    }
+
     func testIncompleteRequestsWait() throws {
         XCTAssertNil(try parse("GET / HTTP/1.1\r\nHost: a\r\n"))
         XCTAssertNil(try parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nabc"))

@@ -27,13 +27,15 @@ public struct HTTPRequest: Sendable, Equatable {
     /// The path part of the target, without the query.
     public var path: String { String(target.prefix { $0 != "?" }) }
 
-    /// The query parameters, percent-decoding left to the caller.
+    /// The query parameters, percent-decoded; for a repeated name the first value wins.
     public var query: [String: String] {
         guard let mark = target.firstIndex(of: "?") else { return [:] }
         var result: [String: String] = [:]
         for pair in target[target.index(after: mark)...].split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            result[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[0])
+            let value = parts.count > 1 ? (String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[1])) : ""
+            if result[name] == nil { result[name] = value }
         }
         return result
     }

@@ -19,6 +19,17 @@ public struct PolicyJSON: Codable, Sendable, Equatable {
             self.ports = ports
             self.address = address
         }
+
+        private enum CodingKeys: String, CodingKey { case name, type, ports, address }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(["name", "type", "ports", "address"])
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            name = try container.decode(String.self, forKey: .name)
+            type = try container.decodeUnlessAbsent(String.self, forKey: .type)
+            ports = try container.decodeUnlessAbsent([Int].self, forKey: .ports)
+            address = try container.decodeUnlessAbsent(String.self, forKey: .address)
+        }
     }
 
     public struct Edge: Codable, Sendable, Equatable {
@@ -36,11 +47,30 @@ public struct PolicyJSON: Codable, Sendable, Equatable {
             self.bandwidthBps = bandwidthBps
             self.filterIn = filterIn
         }
+
+        private enum CodingKeys: String, CodingKey { case from, to, filter, bandwidthBps, filterIn }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(["from", "to", "filter", "bandwidthBps", "filterIn"])
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            from = try container.decode(String.self, forKey: .from)
+            to = try container.decode(String.self, forKey: .to)
+            filter = try container.decodeUnlessAbsent(String.self, forKey: .filter)
+            bandwidthBps = try container.decodeUnlessAbsent(Double.self, forKey: .bandwidthBps)
+            filterIn = try container.decodeUnlessAbsent(String.self, forKey: .filterIn)
+        }
     }
 
     public struct Pipelet: Codable, Sendable, Equatable {
         public var edges: [Edge]
         public init(edges: [Edge]) { self.edges = edges }
+
+        private enum CodingKeys: String, CodingKey { case edges }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(["edges"])
+            edges = try decoder.container(keyedBy: CodingKeys.self).decode([Edge].self, forKey: .edges)
+        }
     }
 
     public var declarations: [Declaration]
@@ -49,6 +79,15 @@ public struct PolicyJSON: Codable, Sendable, Equatable {
     public init(declarations: [Declaration], pipelets: [Pipelet]) {
         self.declarations = declarations
         self.pipelets = pipelets
+    }
+
+    private enum CodingKeys: String, CodingKey { case declarations, pipelets }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(["declarations", "pipelets"])
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        declarations = try container.decode([Declaration].self, forKey: .declarations)
+        pipelets = try container.decode([Pipelet].self, forKey: .pipelets)
     }
 
     /// The JSON form of a parsed policy.
