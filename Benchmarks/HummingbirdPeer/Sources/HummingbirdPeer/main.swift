@@ -1,0 +1,25 @@
+// Serves GET /v1/status and POST /v1/plan with fixed bodies read from files, on 127.0.0.1.
+//
+//   HummingbirdPeer PORT STATUS_JSON PLAN_JSON
+import Foundation
+import Hummingbird
+
+let arguments = CommandLine.arguments
+guard arguments.count == 4, let port = Int(arguments[1]),
+      let status = FileManager.default.contents(atPath: arguments[2]),
+      let plan = FileManager.default.contents(atPath: arguments[3]) else {
+    FileHandle.standardError.write(Data("usage: HummingbirdPeer PORT STATUS_JSON PLAN_JSON\n".utf8))
+    exit(64)
+}
+
+let router = Router()
+let json: HTTPFields = [.contentType: "application/json"]
+router.get("/v1/status") { _, _ in
+    Response(status: .ok, headers: json, body: .init(byteBuffer: ByteBuffer(data: status)))
+}
+router.post("/v1/plan") { request, _ in
+    _ = try await request.body.collect(upTo: 1 << 20)
+    return Response(status: .ok, headers: json, body: .init(byteBuffer: ByteBuffer(data: plan)))
+}
+let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
+try await app.runService()
