@@ -25,17 +25,7 @@ final class ManagerCommandTests: XCTestCase {
         return (process, url, output)
     }
 
-    func curl(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-s", "--max-time", "10"] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
-    }
+    func curl(_ arguments: [String]) throws -> String { try Curl.output(arguments) }
 
     func testServesHealthAsSpecifiedAndStopsOnSIGTERM() throws {
         let (process, url, output) = try Self.startManager()

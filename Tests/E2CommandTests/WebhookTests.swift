@@ -30,18 +30,7 @@ final class WebhookTests: XCTestCase {
         server.serve_forever()
         """
 
-    func curl(_ arguments: [String]) throws -> (status: Int, body: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-s", "--max-time", "15", "-w", "\n%{http_code}"] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
-    }
+    func curl(_ arguments: [String]) throws -> (status: Int, body: String) { try Curl.request(arguments) }
 
     func readLine(_ pipe: Pipe) -> String {
         var line = Data()
