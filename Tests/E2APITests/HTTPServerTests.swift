@@ -109,6 +109,27 @@ final class HTTPServerTests: XCTestCase {
         XCTAssertThrowsError(try Curl.run(["-s", "--fail", "https://localhost:\(port)/hello"]), "an untrusted certificate is refused by curl")
     }
 
+    func testATLSClientThatHangsUpMidResponseDoesNotEndTheServer() throws {
+        let certificates = try TestCertificates()
+        defer { certificates.remove() }
+        let tls = try TLSContext.server(certificateChain: certificates.path("server.pem"), privateKey: certificates.path("server.key"))
+        var router = HTTPRouter()
+        router.add("GET", "/big") { _, _ in usleep(200_000); return .text(String(repeating: "x", count: 4 << 20)) }
+        let routes = router
+        server = HTTPServer(configuration: .init(port: 0, tls: tls), handler: { routes.respond(to: $0) })
+        port = try server.start()
+        // Found by the API benchmark: a TLS write to a closed socket raised SIGPIPE.
+        let client = try TLSContext.client(trustedCA: certificates.path("ca.pem"))
+        let connection = try RawConnection(host: "127.0.0.1", port: port)
+        let session = try TLSConnection(context: client, socket: connection.socket, serverName: "localhost")
+        try session.handshake()
+        try session.write(Array("GET /big HTTP/1.1\r\nHost: a\r\n\r\n".utf8))
+        shutdown(connection.socket, Int32(SHUT_RDWR))
+        usleep(500_000)
+        let output = try Curl.run(["-s", "--cacert", certificates.path("ca.pem"), "-o", "/dev/null", "-w", "%{http_code}", "https://localhost:\(port)/big"])
+        XCTAssertEqual(output, "200", "the server lives on")
+    }
+
     func testStopLetsARequestInFlightFinish() throws {
         try start()
         let connection = try RawConnection(host: "127.0.0.1", port: port)

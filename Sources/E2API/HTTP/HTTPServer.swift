@@ -54,6 +54,9 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// Binds and starts accepting; returns the bound port (useful with port 0).
     public func start() throws -> UInt16 {
+        // OpenSSL writes with write(2): a client that hangs up would raise SIGPIPE and end the
+        // process. Failed writes are handled where they happen instead.
+        signal(SIGPIPE, SIG_IGN)
         listener = try Self.listen(host: configuration.host, port: configuration.port)
         let port = Self.boundPort(listener)
         let thread = Thread { [self] in acceptLoop() }
