@@ -28,19 +28,11 @@ extension ManagerAPI {
         }
     }
 
-    static func addPlanRoutes(_ router: inout HTTPRouter, _ store: ManagerStore) {
+    static func addPlanRoutes(_ router: inout HTTPRouter, _ store: ManagerStore, cache: ResultCache) {
         router.add("POST", "/v1/plan") { request, _ in
-            var parameters = PlanRequest()
-            if !request.body.isEmpty {
-                try requireContentType(request, ["application/json"])
-                do {
-                    parameters = try JSONDecoder().decode(PlanRequest.self, from: Data(request.body))
-                } catch let error as DecodingError {
-                    let problem = DescriptionError(decoding: error)
-                    throw Problem(status: 422, title: "Invalid document", detail: problem.description, extensions: ["path": .string(problem.path)])
-                }
-            }
-            return .json(try plan(store, parameters).plan)
+            // A plan depends only on the stored state and the body: cache it by both.
+            let key = "plan:" + (request.header("Content-Type") ?? "") + ":" + String(decoding: request.body, as: UTF8.self)
+            return try cache.response(for: key, version: try store.stateVersion()) { try planResponse(request, store) }
         }
         router.add("GET", "/v1/igraph") { request, _ in
             let made = try plan(store)
@@ -53,6 +45,20 @@ extension ManagerAPI {
             return .json(["instances": .encoded(made.plan.instances), "figures": .encoded(made.plan.figures),
                           "switchRules": .encoded(made.plan.switchRules)] as [String: ProblemValue])
         }
+    }
+
+    static func planResponse(_ request: HTTPRequest, _ store: ManagerStore) throws -> HTTPResponse {
+        var parameters = PlanRequest()
+        if !request.body.isEmpty {
+            try requireContentType(request, ["application/json"])
+            do {
+                parameters = try JSONDecoder().decode(PlanRequest.self, from: Data(request.body))
+            } catch let error as DecodingError {
+                let problem = DescriptionError(decoding: error)
+                throw Problem(status: 422, title: "Invalid document", detail: problem.description, extensions: ["path": .string(problem.path)])
+            }
+        }
+        return .json(try plan(store, parameters).plan)
     }
 }
 

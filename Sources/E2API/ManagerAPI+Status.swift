@@ -49,8 +49,10 @@ extension ManagerAPI {
         return status
     }
 
-    static func addStatusRoutes(_ router: inout HTTPRouter, _ store: ManagerStore) {
-        router.add("GET", "/v1/status") { _, _ in .json(try status(store)) }
+    static func addStatusRoutes(_ router: inout HTTPRouter, _ store: ManagerStore, cache: ResultCache) {
+        router.add("GET", "/v1/status") { _, _ in
+            try cache.response(for: "status", version: try store.stateVersion()) { .json(try status(store)) }
+        }
     }
 
     /// Gauges of the manager's state, appended to the HTTP metrics.

@@ -21,8 +21,9 @@ public final class ManagerAPI: Sendable {
         router.add("GET", "/v1/api-versions") { _, _ in .json(["versions": ["v1"]]) }
         Self.addDescriptionRoutes(&router, store)
         Self.addPolicyRoutes(&router, store)
-        Self.addPlanRoutes(&router, store)
-        Self.addStatusRoutes(&router, store)
+        let cache = ResultCache()
+        Self.addPlanRoutes(&router, store, cache: cache)
+        Self.addStatusRoutes(&router, store, cache: cache)
         Self.addSubscriptionRoutes(&router, store)
         let bus = events
         router.add("GET", "/v1/events") { request, _ in Self.eventStream(request, bus) }

@@ -27,6 +27,12 @@ public final class ManagerStore: Sendable {
             """)
     }
 
+    /// The newest version of anything stored: it changes with every committed change, so
+    /// results computed from the state can be cached under it.
+    public func stateVersion() throws -> Int64 {
+        try database.query("SELECT value FROM counters WHERE name = 'version'").first?[0].integer ?? 0
+    }
+
     /// The next version number, unique across resources, so ETags never repeat.
     static func nextVersion(_ transaction: SQLiteDatabase.Transaction) throws -> Int64 {
         try transaction.run("UPDATE counters SET value = value + 1 WHERE name = 'version'", [])

@@ -1,4 +1,5 @@
-// Serves GET /v1/status and POST /v1/plan with fixed bodies read from files, on 127.0.0.1.
+// Serves GET /healthz, GET /v1/status and POST /v1/plan with the bodies e2 manager gives
+// (status and plan read from files), on 127.0.0.1.
 //
 //   HummingbirdPeer PORT STATUS_JSON PLAN_JSON
 import Foundation
@@ -14,6 +15,9 @@ guard arguments.count == 4, let port = Int(arguments[1]),
 
 let router = Router()
 let json: HTTPFields = [.contentType: "application/json"]
+router.get("/healthz") { _, _ in
+    Response(status: .ok, headers: json, body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+}
 router.get("/v1/status") { _, _ in
     Response(status: .ok, headers: json, body: .init(byteBuffer: ByteBuffer(data: status)))
 }
