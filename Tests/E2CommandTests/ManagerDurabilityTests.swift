@@ -84,6 +84,54 @@ final class ManagerDurabilityTests: XCTestCase {
         XCTAssertTrue(text.contains("e2_http_request_duration_seconds_count{route=/v1/pipelets} 1.0"), text)
     }
 
+    func testConcurrentWritersAndPollers() throws {
+        let data = try temporaryDirectory()
+        let (manager, url, _) = try ManagerCommandTests.startManager(["--data-dir", data.path])
+        defer { manager.terminate(); manager.waitUntilExit() }
+        let examples = Self.root.appendingPathComponent("examples").path
+        _ = try curl(["-X", "PUT", "-H", "Content-Type: application/json", "--data-binary", "@\(examples)/hardware-rack24.json", url + "/v1/hardware"])
+        // Four writers and two pollers at once, each a Python process with its own connection.
+        let script = """
+            import json, sys, threading, urllib.request, urllib.error
+            base, role, name = sys.argv[1], sys.argv[2], sys.argv[3]
+            failures = 0
+            for i in range(40):
+                try:
+                    if role == "writer":
+                        body = json.dumps({"name": f"{name}x{i}", "api": "native", "inputs": ["in"], "outputs": ["out"],
+                                           "replicable": True, "affinity": [], "performance": {"gbpsPerCorePerGHz": 1}}).encode()
+                        request = urllib.request.Request(f"{base}/v1/nf-types/{name}x{i}", data=body, method="PUT",
+                                                         headers={"Content-Type": "application/json"})
+                    else:
+                        request = urllib.request.Request(f"{base}/v1/{'status' if i % 2 else 'nf-types'}")
+                    with urllib.request.urlopen(request, timeout=10) as response:
+                        json.loads(response.read())
+                        if response.status not in (200, 201): failures += 1
+                except Exception as error:
+                    print("failure", error, flush=True)
+                    failures += 1
+            print(role, name, "failures", failures, flush=True)
+            """
+        let roles = (0..<4).map { ("writer", "W\($0)") } + (0..<2).map { ("poller", "P\($0)") }
+        let processes = try roles.map { role, name -> (Process, Pipe) in
+            let process = Process()
+            process.executableURL = Self.root.appendingPathComponent(".venv/bin/python")
+            process.arguments = ["-c", script, url, role, name]
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            return (process, output)
+        }
+        for (process, output) in processes {
+            process.waitUntilExit()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            XCTAssertTrue(text.hasSuffix("failures 0\n"), text)
+        }
+        let stored = try curl([url + "/v1/nf-types"])
+        let catalog = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(stored.body.utf8)) as? [String: Any])
+        XCTAssertEqual((catalog["nfs"] as? [Any])?.count, 4 * 40, "every write is there")
+    }
+
     func testKill9LosesNoAcknowledgedWrite() throws {
         let data = try temporaryDirectory()
         var (manager, url, _) = try ManagerCommandTests.startManager(["--data-dir", data.path])
