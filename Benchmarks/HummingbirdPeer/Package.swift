@@ -12,7 +12,10 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "HummingbirdPeer",
-            dependencies: [.product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]
