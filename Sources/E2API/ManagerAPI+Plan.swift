@@ -8,6 +8,18 @@ extension ManagerAPI {
         var seed: UInt64?
         /// `FROM->TO=RATE` overrides, as `e2 plan --load`.
         var loads: [String]?
+
+        init() {}
+
+        private enum CodingKeys: String, CodingKey { case strategy, seed, loads }
+
+        init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(["strategy", "seed", "loads"])
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            strategy = try container.decodeUnlessAbsent(PlacementStrategy.self, forKey: .strategy)
+            seed = try container.decodeUnlessAbsent(UInt64.self, forKey: .seed)
+            loads = try container.decodeUnlessAbsent([String].self, forKey: .loads)
+        }
     }
 
     static func plan(_ store: ManagerStore, _ request: PlanRequest = PlanRequest()) throws -> (plan: ClusterPlan, instanceGraph: InstanceGraph, placement: Placement, hardware: HardwareDescription) {

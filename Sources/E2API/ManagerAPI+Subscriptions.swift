@@ -9,6 +9,16 @@ extension ManagerAPI {
         var callback: String
         var secret: String
         var events: [String]?
+
+        private enum CodingKeys: String, CodingKey { case callback, secret, events }
+
+        init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(["callback", "secret", "events"])
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            callback = try container.decode(String.self, forKey: .callback)
+            secret = try container.decode(String.self, forKey: .secret)
+            events = try container.decodeUnlessAbsent([String].self, forKey: .events)
+        }
     }
 
     static func subscriptionBody(_ subscription: ManagerStore.Subscription) -> [String: ProblemValue] {

@@ -1,14 +1,14 @@
 /// Refusing unknown members: a misspelt field (`"replicabel"`) must be an error, not a default.
-struct AnyCodingKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
+public struct AnyCodingKey: CodingKey {
+    public var stringValue: String
+    public var intValue: Int? { nil }
+    public init(stringValue: String) { self.stringValue = stringValue }
+    public init?(intValue: Int) { nil }
 }
 
 extension Decoder {
     /// Throws `dataCorrupted` at the first member of this object that is not in `known`.
-    func rejectUnknownKeys(_ known: [String]) throws {
+    public func rejectUnknownKeys(_ known: [String]) throws {
         let container = try container(keyedBy: AnyCodingKey.self)
         for key in container.allKeys where !known.contains(key.stringValue) {
             throw DecodingError.dataCorrupted(.init(
@@ -20,7 +20,7 @@ extension Decoder {
 
 extension KeyedDecodingContainer {
     /// An optional member that, when present, must not be null.
-    func decodeUnlessAbsent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+    public func decodeUnlessAbsent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
         contains(key) ? try decode(type, forKey: key) : nil
     }
 }
