@@ -29,7 +29,7 @@ let dpdkCFlags = pkgConfig("--cflags", "libdpdk")
 let dpdkLibraryPaths = pkgConfig("--libs-only-L", "libdpdk")
 /// The DPDK libraries E2 calls. Named one by one rather than pkg-config's full `--libs` (60
 /// libraries) so that the runtime needs only these: see scripts/packages/runtime.txt.
-let dpdkLibraries = ["rte_eal", "rte_ethdev", "rte_mbuf", "rte_mempool", "rte_ring", "rte_net", "rte_bpf", "rte_kvargs"]
+let dpdkLibraries = ["rte_eal", "rte_ethdev", "rte_mbuf", "rte_mempool", "rte_ring", "rte_net", "rte_bpf", "rte_kvargs", "rte_bus_vdev"]
 /// Swift targets that import the DPDK shim need the same flags for the Clang importer.
 let dpdkSwiftSettings: [SwiftSetting] = [.unsafeFlags(dpdkCFlags.flatMap { ["-Xcc", $0] })]
 

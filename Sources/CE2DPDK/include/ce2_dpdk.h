@@ -16,6 +16,9 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 #include <rte_version.h>
+#include <rte_bpf.h>
+#include <rte_bus_vdev.h>
+#include <rte_malloc.h>
 #include <pcap/pcap.h>
 
 /// rte_errno is a per-lcore macro; Swift sees this function instead.
@@ -56,6 +59,28 @@ static inline int ce2_alloc_burst(struct rte_mempool *pool, struct rte_mbuf **pk
 /// Grows a packet's data by len bytes at its tail; NULL when the buffer has no room.
 static inline uint8_t *ce2_mbuf_append(struct rte_mbuf *m, uint16_t len) {
     return (uint8_t *)rte_pktmbuf_append(m, len);
+}
+
+/// Compiles a libpcap filter for Ethernet and loads it as DPDK BPF (rte_bpf_convert is an
+/// experimental API, so the call lives in ce2_dpdk.c, built with ALLOW_EXPERIMENTAL_API).
+/// NULL on failure, with the reason in `error` (at least PCAP_ERRBUF_SIZE bytes).
+struct rte_bpf *ce2_bpf_load_pcap_filter(const char *filter, char *error, size_t error_size);
+
+/// Runs a loaded DPDK BPF filter over one packet in DPDK's interpreter.
+static inline uint64_t ce2_bpf_run(const struct rte_bpf *bpf, struct rte_mbuf *m) {
+    void *context = m;
+    uint64_t rc = 0;
+    rte_bpf_exec_burst(bpf, &context, &rc, 1);
+    return rc;
+}
+
+/// Compiles a libpcap filter for Ethernet into `program` (free it with pcap_freecode).
+/// 0 on success; else -1 with the reason in `error` (at least PCAP_ERRBUF_SIZE bytes).
+int ce2_pcap_compile(const char *filter, struct bpf_program *program, char *error, size_t error_size);
+
+/// Runs a classic BPF program (libpcap's own evaluator) over a single-segment packet.
+static inline unsigned ce2_pcap_run(const struct bpf_program *program, struct rte_mbuf *m) {
+    return bpf_filter(program->bf_insns, rte_pktmbuf_mtod(m, const u_char *), m->pkt_len, m->data_len);
 }
 
 #endif
