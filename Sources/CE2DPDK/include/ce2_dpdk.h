@@ -61,6 +61,16 @@ static inline uint8_t *ce2_mbuf_append(struct rte_mbuf *m, uint16_t len) {
     return (uint8_t *)rte_pktmbuf_append(m, len);
 }
 
+/// Makes room for `len` bytes before the packet's data; NULL when the headroom is too small.
+static inline uint8_t *ce2_mbuf_prepend(struct rte_mbuf *m, uint16_t len) {
+    return (uint8_t *)rte_pktmbuf_prepend(m, len);
+}
+
+/// Removes `len` bytes from the front of the packet; NULL when it is shorter.
+static inline uint8_t *ce2_mbuf_adj(struct rte_mbuf *m, uint16_t len) {
+    return (uint8_t *)rte_pktmbuf_adj(m, len);
+}
+
 /// Compiles a libpcap filter for Ethernet and loads it as DPDK BPF (rte_bpf_convert is an
 /// experimental API, so the call lives in ce2_dpdk.c, built with ALLOW_EXPERIMENTAL_API).
 /// NULL on failure, with the reason in `error` (at least PCAP_ERRBUF_SIZE bytes).
