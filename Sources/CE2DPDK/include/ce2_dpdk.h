@@ -19,6 +19,7 @@
 #include <rte_bpf.h>
 #include <rte_bus_vdev.h>
 #include <rte_malloc.h>
+#include <rte_hash_crc.h>
 #include <pcap/pcap.h>
 
 /// rte_errno is a per-lcore macro; Swift sees this function instead.

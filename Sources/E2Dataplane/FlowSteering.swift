@@ -1,0 +1,147 @@
+import CE2DPDK
+import E2Engine
+
+/// Spreads packets over an NF's instances by flow ID ranges, with per-flow exceptions: the
+/// steering of migration avoidance (§5.4). When an instance splits, flows already active keep
+/// their instance through exceptions while new flows follow the new ranges.
+///
+/// The exception table has a fixed capacity, allocated once; lookups and the range search
+/// allocate nothing. Changes come from the control path between bursts.
+public final class FlowSteering {
+    public struct Range: Sendable, Equatable {
+        public var lower: UInt16
+        public var upper: UInt16
+        public var gate: UInt16
+
+        public init(lower: UInt16, upper: UInt16, gate: UInt16) {
+            self.lower = lower
+            self.upper = upper
+            self.gate = gate
+        }
+    }
+
+    struct Slot {
+        var used = false
+        var key = FlowKey()
+        var gate: UInt16 = 0
+    }
+
+    public let fields: FlowKey.FieldSet
+    /// Where packets that are not IP go.
+    public let nonIPGate: UInt16
+    public private(set) var ranges: [Range]
+    private let slots: UnsafeMutablePointer<Slot>
+    private let capacity: Int
+    public private(set) var exceptionCount = 0
+
+    /// `ranges` must cover every flow ID exactly once; `exceptionCapacity` is rounded up to a power of two.
+    public init(fields: FlowKey.FieldSet, ranges: [Range], nonIPGate: UInt16 = 0, exceptionCapacity: Int = 4096) throws(DataplaneError) {
+        self.fields = fields
+        self.nonIPGate = nonIPGate
+        self.ranges = try Self.checked(ranges)
+        capacity = max(16, 1 << (64 - (exceptionCapacity - 1).leadingZeroBitCount))
+        slots = .allocate(capacity: capacity)
+        slots.initialize(repeating: Slot(), count: capacity)
+    }
+
+    deinit {
+        slots.deinitialize(count: capacity)
+        slots.deallocate()
+    }
+
+    /// The ranges sorted, or an error naming the gap or overlap.
+    static func checked(_ ranges: [Range]) throws(DataplaneError) -> [Range] {
+        let sorted = ranges.sorted { $0.lower < $1.lower }
+        var next = 0
+        for range in sorted {
+            guard Int(range.lower) == next, range.upper >= range.lower else {
+                throw DataplaneError(operation: "setting flow-ID ranges", code: 0,
+                                     reason: "the ranges must cover 0-65535 exactly once; flow ID \(next) is " + (Int(range.lower) > next ? "not covered" : "covered twice"))
+            }
+            next = Int(range.upper) + 1
+        }
+        guard next == 65536 else {
+            throw DataplaneError(operation: "setting flow-ID ranges", code: 0, reason: "the ranges must cover 0-65535 exactly once; \(next)-65535 is not covered")
+        }
+        return sorted
+    }
+
+    /// Replaces the ranges (a split or a merge), keeping every exception.
+    public func setRanges(_ ranges: [Range]) throws(DataplaneError) {
+        self.ranges = try Self.checked(ranges)
+    }
+
+    /// The gate of a flow ID by the ranges alone.
+    @inline(__always)
+    public func gate(forFlowID id: UInt16) -> UInt16 {
+        var low = 0, high = ranges.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if ranges[middle].lower <= id { low = middle } else { high = middle - 1 }
+        }
+        return ranges[low].gate
+    }
+
+    /// The gate of a packet: its flow's exception if it has one, else its flow ID's range.
+    @inline(__always)
+    public func gate(for packet: OpaquePointer) -> UInt16 {
+        guard let key = FlowKey(packet: packet) else { return nonIPGate }
+        if exceptionCount > 0, let pinned = exception(for: key) { return pinned }
+        return gate(forFlowID: key.flowID(over: fields))
+    }
+
+    // MARK: Exceptions
+
+    private func slotIndex(_ key: FlowKey) -> Int {
+        Int(key.flowID(over: [.sourceAddress, .destinationAddress, .sourcePort, .destinationPort, .transportProtocol])) & (capacity - 1)
+    }
+
+    public func exception(for key: FlowKey) -> UInt16? {
+        var index = slotIndex(key)
+        for _ in 0..<capacity {
+            let slot = slots[index]
+            if !slot.used { return nil }
+            if slot.key == key { return slot.gate }
+            index = (index + 1) & (capacity - 1)
+        }
+        return nil
+    }
+
+    /// Pins a flow to a gate; false when the table is full (the flow then follows the ranges).
+    @discardableResult
+    public func addException(_ key: FlowKey, gate: UInt16) -> Bool {
+        var index = slotIndex(key)
+        for _ in 0..<capacity {
+            if !slots[index].used || slots[index].key == key {
+                if !slots[index].used { exceptionCount += 1 }
+                slots[index] = Slot(used: true, key: key, gate: gate)
+                return true
+            }
+            index = (index + 1) & (capacity - 1)
+        }
+        return false
+    }
+
+    /// Unpins a flow (it ended, or its instance may change).
+    public func removeException(_ key: FlowKey) {
+        var index = slotIndex(key)
+        for _ in 0..<capacity {
+            guard slots[index].used else { return }
+            if slots[index].key == key {
+                slots[index].used = false
+                exceptionCount -= 1
+                // Re-insert the rest of the cluster so lookups never stop early.
+                var next = (index + 1) & (capacity - 1)
+                while slots[next].used {
+                    let moved = slots[next]
+                    slots[next].used = false
+                    exceptionCount -= 1
+                    addException(moved.key, gate: moved.gate)
+                    next = (next + 1) & (capacity - 1)
+                }
+                return
+            }
+            index = (index + 1) & (capacity - 1)
+        }
+    }
+}
