@@ -79,7 +79,9 @@ let package = Package(
 
         .testTarget(name: "E2EngineTests", dependencies: ["E2Engine"]),
         .testTarget(name: "E2APITests", dependencies: ["E2API", "CE2OpenSSL"]),
-        .testTarget(name: "E2DataplaneTests", dependencies: ["E2Dataplane", "E2Engine", "CE2DPDK"], swiftSettings: dpdkSwiftSettings),
+        // Counts the test thread's heap allocations (interposed malloc) for allocation budgets.
+        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
+        .testTarget(name: "E2DataplaneTests", dependencies: ["E2Dataplane", "E2Engine", "CE2DPDK", "CAllocationCounter"], swiftSettings: dpdkSwiftSettings),
         .testTarget(name: "E2CommandTests", dependencies: ["e2"], swiftSettings: dpdkSwiftSettings),
     ],
     swiftLanguageModes: [.v6]
