@@ -21,6 +21,8 @@ public final class DataplaneRunner {
         /// Packets dropped by rule.
         public var droppedByPolicy: UInt64 = 0
         public var usesHugepages = false
+        /// How long the loop ran, in seconds.
+        public var seconds: Double = 0
     }
 
     struct Stage {
@@ -75,6 +77,7 @@ public final class DataplaneRunner {
         var dropped = [UInt64](repeating: 0, count: ports.count)
         var idleRounds = 0
         var droppedByPolicy: UInt64 = 0
+        let start = ContinuousClock.now
         while !shouldStop() {
             var busy = false
             for stageIndex in stages.indices {
@@ -117,6 +120,8 @@ public final class DataplaneRunner {
         }
         for stage in stages { statistics.gates[configuration.ports[stage.input].name] = stage.counts }
         statistics.droppedByPolicy = droppedByPolicy
+        let elapsed = ContinuousClock.now - start
+        statistics.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return statistics
     }
 }

@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run benchmarks and print their figures.",
-        subcommands: [PolicyBenchCommand.self, PlacementBenchCommand.self]
+        subcommands: [PolicyBenchCommand.self, PlacementBenchCommand.self, DataplaneBenchCommand.self]
     )
 }
 

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `e2 bench dataplane`: E2D's forwarding rate against dpdk-testpmd, side by side.
+struct DataplaneBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dataplane",
+        abstract: "Packets per second through E2D (net_null to net_null through a BPF classifier) against dpdk-testpmd io forwarding.",
+        discussion: "Both forward between two net_null ports in both directions on one core, in turn, for the same time; the figure is millions of packets per second received on both ports."
+    )
+
+    @Option(help: "Seconds per measurement.") var seconds: Double = 5
+    @Flag(help: "Print JSON.") var json = false
+
+    struct Result: Encodable {
+        var e2dMpps: Double
+        var testpmdMpps: Double
+        var ratio: Double
+        var classifierRules: Int
+        var hugepages: Bool
+    }
+
+    func run() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("e2-bench-dataplane-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("e2d.json")
+        try Data(#"""
+            {"ports": [{"name": "in", "device": "net_null0"}, {"name": "out", "device": "net_null1"}],
+             "classifiers": [{"input": "in", "rules": [{"filter": "tcp port 80", "output": "drop"}], "default": "out"},
+                             {"input": "out", "rules": [{"filter": "tcp port 80", "output": "drop"}], "default": "in"}],
+             "memoryMegabytes": 512}
+            """#.utf8).write(to: config)
+
+        // E2D: run, stop with SIGTERM, read its own count and loop time.
+        let e2d = Process()
+        e2d.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        e2d.arguments = ["dataplane", "--config", config.path, "--file-prefix", "bench-e2d-\(getpid())"]
+        let output = Pipe()
+        e2d.standardOutput = output
+        e2d.standardError = FileHandle.nullDevice
+        try e2d.run()
+        usleep(UInt32(seconds * 1_000_000))
+        kill(e2d.processIdentifier, SIGTERM)
+        let statistics = output.fileHandleForReading.readDataToEndOfFile()
+        e2d.waitUntilExit()
+        guard let parsed = try JSONSerialization.jsonObject(with: statistics) as? [String: Any],
+              let ports = parsed["ports"] as? [String: [String: Double]], let received = ports.values.compactMap({ $0["received"] }).reduce(0, +) as Double?,
+              let elapsed = parsed["seconds"] as? Double, elapsed > 0 else {
+            throw ValidationError("e2 dataplane gave no statistics")
+        }
+        let e2dMpps = received / elapsed / 1e6
+
+        // dpdk-testpmd: io forwarding between the same devices; its own per-second rates.
+        guard let testpmd = ExternalTool(named: "dpdk-testpmd") else { throw ValidationError("dpdk-testpmd is missing (apt-get install dpdk-dev)") }
+        let peer = Process()
+        peer.executableURL = URL(fileURLWithPath: testpmd.path)
+        peer.arguments = ["-l", "0-1", "-m", "512", "--no-pci", "--vdev=net_null0", "--vdev=net_null1", "--file-prefix", "bench-tpmd-\(getpid())",
+                          "--", "--total-num-mbufs=16384", "--forward-mode=io", "--auto-start", "--stats-period", "1"]
+        let peerOutput = Pipe()
+        peer.standardOutput = peerOutput
+        peer.standardError = FileHandle.nullDevice
+        peer.standardInput = FileHandle.nullDevice
+        try peer.run()
+        let reader = Thread.detachNewThreadCollecting(peerOutput.fileHandleForReading)
+        usleep(UInt32(seconds * 1_000_000))
+        kill(peer.processIdentifier, SIGINT)
+        peer.waitUntilExit()
+        let text = reader.wait()
+        // Lines "Rx-pps:  NNN  Rx-bps: ..." per port, every second; take the last full set.
+        let rates = text.split(separator: "\n").filter { $0.contains("Rx-pps:") }.compactMap { line in
+            line.split(separator: " ").drop { $0 != "Rx-pps:" }.dropFirst().first.flatMap { Double($0) }
+        }
+        guard rates.count >= 2 else { throw ValidationError("dpdk-testpmd printed no rates") }
+        let testpmdMpps = rates.suffix(2).reduce(0, +) / 1e6
+
+        let result = Result(e2dMpps: e2dMpps, testpmdMpps: testpmdMpps, ratio: e2dMpps / testpmdMpps, classifierRules: 1,
+                            hugepages: parsed["usesHugepages"] as? Bool ?? false)
+        if json {
+            print(try JSONOutput.encode(result))
+        } else {
+            print(String(format: "E2D (BPF classifier, 1 rule per port) %.2f Mpps; dpdk-testpmd io %.2f Mpps; ratio %.2fx (%@)",
+                         result.e2dMpps, result.testpmdMpps, result.ratio, result.hugepages ? "hugepages" : "--no-huge"))
+        }
+    }
+}
+
+extension Thread {
+    final class Collector: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        private var text = ""
+        func finish(_ value: String) { text = value; done.signal() }
+        func wait() -> String { done.wait(); return text }
+    }
+
+    /// Reads `handle` to its end on another thread.
+    static func detachNewThreadCollecting(_ handle: FileHandle) -> Collector {
+        let collector = Collector()
+        Thread.detachNewThread { collector.finish(String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)) }
+        return collector
+    }
+}
