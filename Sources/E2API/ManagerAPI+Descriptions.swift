@@ -26,17 +26,9 @@ extension ManagerAPI {
         router.add("PUT", "/v1/nf-types/{name}") { request, parameters in
             try requireContentType(request, ["application/json"])
             let name = parameters["name"] ?? ""
-            let nf: NFDescription
-            do {
-                nf = try JSONDecoder().decode(NFDescription.self, from: Data(request.body))
-            } catch let error as DecodingError {
-                let problem = DescriptionError(decoding: error)
-                throw Problem(status: 422, title: "Invalid document", detail: problem.description, extensions: ["path": .string(problem.path)])
-            }
+            let nf = try decodeBody(NFDescription.self, from: request)
             guard nf.name == name else { throw Problem(status: 422, detail: "the body describes '\(nf.name)' but the URL names '\(name)'") }
-            if let problem = nf.problems(at: "$").first {
-                throw Problem(status: 422, title: "Invalid document", detail: problem.description, extensions: ["path": .string(problem.path)])
-            }
+            if let problem = nf.problems(at: "$").first { throw invalid(problem) }
             let existed = try store.catalog().versions[name] != nil
             let version = try store.putNF(nf) { transaction in
                 let (catalog, versions) = try store.catalog(in: transaction)

@@ -63,12 +63,7 @@ extension ManagerAPI {
         var parameters = PlanRequest()
         if !request.body.isEmpty {
             try requireContentType(request, ["application/json"])
-            do {
-                parameters = try JSONDecoder().decode(PlanRequest.self, from: Data(request.body))
-            } catch let error as DecodingError {
-                let problem = DescriptionError(decoding: error)
-                throw Problem(status: 422, title: "Invalid document", detail: problem.description, extensions: ["path": .string(problem.path)])
-            }
+            parameters = try decodeBody(PlanRequest.self, from: request)
         }
         return .json(try plan(store, parameters).plan)
     }

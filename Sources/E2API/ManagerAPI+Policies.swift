@@ -33,16 +33,8 @@ extension ManagerAPI {
             guard let body = String(validating: request.body, as: UTF8.self) else { throw Problem(status: 400, detail: "the body is not UTF-8 text") }
             var text = body
             if request.header("Content-Type")?.lowercased().hasPrefix("application/json") == true {
-                let policy: PolicyJSON
-                do {
-                    policy = try JSONDecoder().decode(PolicyJSON.self, from: Data(body.utf8))
-                } catch let error as DecodingError {
-                    let problem = DescriptionError(decoding: error)
-                    throw Problem(status: 422, title: "Invalid document", detail: problem.description, extensions: ["path": .string(problem.path)])
-                }
-                if let problem = policy.problems().first {
-                    throw Problem(status: 422, title: "Invalid document", detail: problem.description, extensions: ["path": .string(problem.path)])
-                }
+                let policy = try decodeBody(PolicyJSON.self, from: request)
+                if let problem = policy.problems().first { throw invalid(problem) }
                 text = policy.text()
             }
             let catalog = try store.catalog().catalog

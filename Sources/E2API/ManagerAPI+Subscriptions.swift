@@ -29,13 +29,7 @@ extension ManagerAPI {
     static func addSubscriptionRoutes(_ router: inout HTTPRouter, _ store: ManagerStore) {
         router.add("POST", "/v1/subscriptions") { request, _ in
             try requireContentType(request, ["application/json"])
-            let body: SubscriptionRequest
-            do {
-                body = try JSONDecoder().decode(SubscriptionRequest.self, from: Data(request.body))
-            } catch let error as DecodingError {
-                let problem = DescriptionError(decoding: error)
-                throw Problem(status: 422, title: "Invalid document", detail: problem.description, extensions: ["path": .string(problem.path)])
-            }
+            let body = try decodeBody(SubscriptionRequest.self, from: request)
             guard let url = URLComponents(string: body.callback), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
                 throw Problem(status: 422, detail: "callback '\(body.callback)' is not an http:// or https:// URL", extensions: ["path": .string("$.callback")])
             }

@@ -76,8 +76,22 @@ public final class ManagerAPI: Sendable {
         do {
             return try T.decode(json: Data(request.body))
         } catch {
-            throw Problem(status: 422, title: "Invalid document", detail: error.description, extensions: ["path": .string(error.path)])
+            throw invalid(error)
         }
+    }
+
+    /// The body decoded as `type`; a malformed body is a 422 problem naming its JSON path.
+    static func decodeBody<T: Decodable>(_ type: T.Type, from request: HTTPRequest) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(request.body))
+        } catch let error as DecodingError {
+            throw invalid(DescriptionError(decoding: error))
+        }
+    }
+
+    /// A 422 problem for a document that is wrong at a JSON path.
+    static func invalid(_ problem: DescriptionError) -> Problem {
+        Problem(status: 422, title: "Invalid document", detail: problem.description, extensions: ["path": .string(problem.path)])
     }
 
     static func requireContentType(_ request: HTTPRequest, _ accepted: [String]) throws {

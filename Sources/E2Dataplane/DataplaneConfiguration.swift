@@ -3,7 +3,7 @@ import Foundation
 
 /// What `e2 dataplane --config FILE` runs: ports, and a classifier on each input port whose
 /// rules send packets to output ports or drop them.
-public struct DataplaneConfiguration: Codable, Sendable, Equatable {
+public struct DataplaneConfiguration: Codable, Sendable, Equatable, ValidatedDocument {
     public struct Port: Codable, Sendable, Equatable {
         /// The name rules use.
         public var name: String
@@ -38,40 +38,33 @@ public struct DataplaneConfiguration: Codable, Sendable, Equatable {
         self.memoryMegabytes = memoryMegabytes
     }
 
-    /// Decodes and checks a configuration; problems carry their JSON path.
-    public static func decode(json: Data) throws(DescriptionError) -> DataplaneConfiguration {
-        let configuration: DataplaneConfiguration
-        do {
-            configuration = try JSONDecoder().decode(DataplaneConfiguration.self, from: json)
-        } catch let error as DecodingError {
-            throw DescriptionError(decoding: error)
-        } catch {
-            throw DescriptionError(path: "$", message: "\(error)")
-        }
+    /// Everything inconsistent: names used twice, devices with arguments, outputs that are
+    /// neither a port nor `drop`.
+    public func problems() -> [DescriptionError] {
+        var problems: [DescriptionError] = []
         var names: Set<String> = []
-        for (index, port) in configuration.ports.enumerated() {
-            guard port.name != "drop", names.insert(port.name).inserted else {
-                throw DescriptionError(path: "$.ports[\(index)].name", message: "port name \"\(port.name)\" is reserved or used twice")
+        for (index, port) in ports.enumerated() {
+            if port.name == "drop" || !names.insert(port.name).inserted {
+                problems.append(DescriptionError(path: "$.ports[\(index)].name", message: "port name \"\(port.name)\" is reserved or used twice"))
             }
-            guard !port.device.isEmpty, !port.device.contains(",") else {
-                throw DescriptionError(path: "$.ports[\(index)].device", message: "a DPDK device name such as net_pcap0, without arguments")
+            if port.device.isEmpty || port.device.contains(",") {
+                problems.append(DescriptionError(path: "$.ports[\(index)].device", message: "a DPDK device name such as net_pcap0, without arguments"))
             }
         }
         var inputs: Set<String> = []
-        for (index, classifier) in configuration.classifiers.enumerated() {
-            guard names.contains(classifier.input) else {
-                throw DescriptionError(path: "$.classifiers[\(index)].input", message: "no port named \"\(classifier.input)\"")
-            }
-            guard inputs.insert(classifier.input).inserted else {
-                throw DescriptionError(path: "$.classifiers[\(index)].input", message: "port \"\(classifier.input)\" already has a classifier")
+        for (index, classifier) in classifiers.enumerated() {
+            if !names.contains(classifier.input) {
+                problems.append(DescriptionError(path: "$.classifiers[\(index)].input", message: "no port named \"\(classifier.input)\""))
+            } else if !inputs.insert(classifier.input).inserted {
+                problems.append(DescriptionError(path: "$.classifiers[\(index)].input", message: "port \"\(classifier.input)\" already has a classifier"))
             }
             for (position, rule) in classifier.rules.enumerated() where rule.output != "drop" && !names.contains(rule.output) {
-                throw DescriptionError(path: "$.classifiers[\(index)].rules[\(position)].output", message: "no port named \"\(rule.output)\" (or use drop)")
+                problems.append(DescriptionError(path: "$.classifiers[\(index)].rules[\(position)].output", message: "no port named \"\(rule.output)\" (or use drop)"))
             }
             if classifier.default != "drop" && !names.contains(classifier.default) {
-                throw DescriptionError(path: "$.classifiers[\(index)].default", message: "no port named \"\(classifier.default)\" (or use drop)")
+                problems.append(DescriptionError(path: "$.classifiers[\(index)].default", message: "no port named \"\(classifier.default)\" (or use drop)"))
             }
         }
-        return configuration
+        return problems
     }
 }
