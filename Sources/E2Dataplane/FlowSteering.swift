@@ -20,33 +20,22 @@ public final class FlowSteering {
         }
     }
 
-    struct Slot {
-        var used = false
-        var key = FlowKey()
-        var gate: UInt16 = 0
-    }
-
     public let fields: FlowKey.FieldSet
     /// Where packets that are not IP go.
     public let nonIPGate: UInt16
     public private(set) var ranges: [Range]
-    private let slots: UnsafeMutablePointer<Slot>
-    private let capacity: Int
-    public private(set) var exceptionCount = 0
+    /// Pinned flows; word 0 is the gate.
+    private let exceptions: FlowTable
+
+    /// Flows pinned to a gate.
+    public var exceptionCount: Int { exceptions.count }
 
     /// `ranges` must cover every flow ID exactly once; `exceptionCapacity` is rounded up to a power of two.
     public init(fields: FlowKey.FieldSet, ranges: [Range], nonIPGate: UInt16 = 0, exceptionCapacity: Int = 4096) throws(DataplaneError) {
         self.fields = fields
         self.nonIPGate = nonIPGate
         self.ranges = try Self.checked(ranges)
-        capacity = max(16, 1 << (64 - (exceptionCapacity - 1).leadingZeroBitCount))
-        slots = .allocate(capacity: capacity)
-        slots.initialize(repeating: Slot(), count: capacity)
-    }
-
-    deinit {
-        slots.deinitialize(count: capacity)
-        slots.deallocate()
+        exceptions = FlowTable(capacity: exceptionCapacity)
     }
 
     /// The ranges sorted, or an error naming the gap or overlap.
@@ -92,56 +81,12 @@ public final class FlowSteering {
 
     // MARK: Exceptions
 
-    private func slotIndex(_ key: FlowKey) -> Int {
-        Int(key.flowID(over: [.sourceAddress, .destinationAddress, .sourcePort, .destinationPort, .transportProtocol])) & (capacity - 1)
-    }
-
-    public func exception(for key: FlowKey) -> UInt16? {
-        var index = slotIndex(key)
-        for _ in 0..<capacity {
-            let slot = slots[index]
-            if !slot.used { return nil }
-            if slot.key == key { return slot.gate }
-            index = (index + 1) & (capacity - 1)
-        }
-        return nil
-    }
+    public func exception(for key: FlowKey) -> UInt16? { exceptions[key].map { UInt16(truncatingIfNeeded: $0.words.0) } }
 
     /// Pins a flow to a gate; false when the table is full (the flow then follows the ranges).
     @discardableResult
-    public func addException(_ key: FlowKey, gate: UInt16) -> Bool {
-        var index = slotIndex(key)
-        for _ in 0..<capacity {
-            if !slots[index].used || slots[index].key == key {
-                if !slots[index].used { exceptionCount += 1 }
-                slots[index] = Slot(used: true, key: key, gate: gate)
-                return true
-            }
-            index = (index + 1) & (capacity - 1)
-        }
-        return false
-    }
+    public func addException(_ key: FlowKey, gate: UInt16) -> Bool { exceptions.set(key, .init(UInt64(gate))) }
 
     /// Unpins a flow (it ended, or its instance may change).
-    public func removeException(_ key: FlowKey) {
-        var index = slotIndex(key)
-        for _ in 0..<capacity {
-            guard slots[index].used else { return }
-            if slots[index].key == key {
-                slots[index].used = false
-                exceptionCount -= 1
-                // Re-insert the rest of the cluster so lookups never stop early.
-                var next = (index + 1) & (capacity - 1)
-                while slots[next].used {
-                    let moved = slots[next]
-                    slots[next].used = false
-                    exceptionCount -= 1
-                    addException(moved.key, gate: moved.gate)
-                    next = (next + 1) & (capacity - 1)
-                }
-                return
-            }
-            index = (index + 1) & (capacity - 1)
-        }
-    }
+    public func removeException(_ key: FlowKey) { exceptions.remove(key) }
 }

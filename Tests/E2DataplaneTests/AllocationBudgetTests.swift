@@ -3,7 +3,7 @@ import E2Dataplane
 import E2Engine
 import XCTest
 
-/// The per-packet path allocates nothing: classifier, flow steering and NSH over many bursts,
+/// The per-packet path allocates nothing: classifier, flow steering, flow tracking and NSH over many bursts,
 /// counted by the interposed malloc of CAllocationCounter. Budget: 0.
 final class AllocationBudgetTests: XCTestCase {
     func testThePerPacketPathAllocatesNothing() throws {
@@ -15,6 +15,7 @@ final class AllocationBudgetTests: XCTestCase {
                                            context: [.init(metadataClass: 0xfff0, type: 1, value: [1])])
         let gates = UnsafeMutablePointer<UInt16>.allocate(capacity: 32)
         defer { gates.deallocate() }
+        let tracker = FlowTracker(capacity: 1024)
         var burst = PacketBurst(capacity: 32)
         var checksum = 0
 
@@ -28,6 +29,7 @@ final class AllocationBudgetTests: XCTestCase {
                 classifier.classify(burst, gates: gates)
                 for index in 0..<burst.count {
                     checksum &+= Int(gates[index]) &+ Int(steering.gate(for: burst[index]))
+                    if let key = FlowKey(packet: burst[index]) { tracker.record(key, length: 64, now: UInt64(round)) }
                     if encapsulator.encapsulate(burst[index]), let header = NSHDecapsulator.decapsulate(burst[index]) {
                         checksum &+= Int(header.serviceIndex)
                     }
