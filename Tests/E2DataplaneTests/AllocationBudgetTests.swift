@@ -3,7 +3,7 @@ import E2Dataplane
 import E2Engine
 import XCTest
 
-/// The per-packet path allocates nothing: classifier, flow steering, flow tracking and NSH over many bursts,
+/// The per-packet path allocates nothing: classifier, tags, flow steering, flow tracking and NSH over many bursts,
 /// counted by the interposed malloc of CAllocationCounter. Budget: 0.
 final class AllocationBudgetTests: XCTestCase {
     func testThePerPacketPathAllocatesNothing() throws {
@@ -16,6 +16,7 @@ final class AllocationBudgetTests: XCTestCase {
         let gates = UnsafeMutablePointer<UInt16>.allocate(capacity: 32)
         defer { gates.deallocate() }
         let tracker = FlowTracker(capacity: 1024)
+        let tags = try MetadataTags()
         var burst = PacketBurst(capacity: 32)
         var checksum = 0
 
@@ -27,6 +28,7 @@ final class AllocationBudgetTests: XCTestCase {
                     checksum &+= data
                 }
                 classifier.classify(burst, gates: gates)
+                tags.set(burst, slot: 1, value: 1)
                 for index in 0..<burst.count {
                     checksum &+= Int(gates[index]) &+ Int(steering.gate(for: burst[index]))
                     if let key = FlowKey(packet: burst[index]) { tracker.record(key, length: 64, now: UInt64(round)) }
@@ -34,6 +36,7 @@ final class AllocationBudgetTests: XCTestCase {
                         checksum &+= Int(header.serviceIndex)
                     }
                 }
+                tags.strip(burst)
                 burst.free()
             }
         }

@@ -20,6 +20,7 @@
 #include <rte_bus_vdev.h>
 #include <rte_malloc.h>
 #include <rte_hash_crc.h>
+#include <rte_mbuf_dyn.h>
 #include <pcap/pcap.h>
 
 /// rte_errno is a per-lcore macro; Swift sees this function instead.
@@ -70,6 +71,17 @@ static inline uint8_t *ce2_mbuf_prepend(struct rte_mbuf *m, uint16_t len) {
 /// Removes `len` bytes from the front of the packet; NULL when it is shorter.
 static inline uint8_t *ce2_mbuf_adj(struct rte_mbuf *m, uint16_t len) {
     return (uint8_t *)rte_pktmbuf_adj(m, len);
+}
+
+/// Registers E2's 8-byte metadata tag field in every mbuf; its offset, or -1 with rte_errno.
+static inline int ce2_register_tag_field(void) {
+    static const struct rte_mbuf_dynfield field = { .name = "e2_metadata_tags", .size = sizeof(uint64_t), .align = __alignof__(uint64_t) };
+    return rte_mbuf_dynfield_register(&field);
+}
+
+/// The metadata tag word of a packet, at the registered offset.
+static inline uint64_t *ce2_mbuf_tags(struct rte_mbuf *m, int offset) {
+    return RTE_MBUF_DYNFIELD(m, offset, uint64_t *);
 }
 
 /// Compiles a libpcap filter for Ethernet and loads it as DPDK BPF (rte_bpf_convert is an
