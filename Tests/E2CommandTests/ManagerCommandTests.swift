@@ -150,6 +150,27 @@ final class ManagerCommandTests: XCTestCase {
         XCTAssertFalse(log.contains("secret"), "tokens are never logged")
     }
 
+    func testDeeplyNestedPoliciesAreAnsweredNotFatal() throws {
+        // A request thread once ran out of stack on 199 nested parentheses and took the manager down.
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("e2-deep-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let (process, url, _) = try Self.startManager(["--data-dir", data.path])
+        defer { process.terminate(); process.waitUntilExit() }
+        let nfs = RuntimePackagesTests.root.appendingPathComponent("examples/nfs.json").path
+        _ = try curl(["-X", "PUT", "-H", "Content-Type: application/json", "--data-binary", "@\(nfs)", url + "/v1/nf-types"])
+        for depth in [99, 100, 5000] {
+            let policy = "NAT n; Port<0> a; Port<1> b; pipelet { a [" + String(repeating: "(", count: depth) + "tcp" + String(repeating: ")", count: depth)
+                + "] -> n; a [not tcp] -> n; n -> b; }"
+            let file = data.appendingPathComponent("deep\(depth).e2")
+            try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+            try Data(policy.utf8).write(to: file)
+            let status = try curl(["-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "Content-Type: text/x-e2-policy", "--data-binary", "@\(file.path)", url + "/v1/pipelets"])
+            XCTAssertEqual(status, depth < 100 ? "201" : "422", "depth \(depth)")
+            XCTAssertEqual(try curl([url + "/healthz"]), #"{"status":"ok"}"#, "the manager lives after depth \(depth)")
+            if depth < 100 { _ = try curl(["-X", "DELETE", url + "/v1/pipelets/1"]) }
+        }
+    }
+
     func testRefusesToServePlainHTTPOrWithoutTokensOffLoopback() throws {
         let plain = try E2Process.run(["manager", "--listen", "0.0.0.0:8080"])
         XCTAssertEqual(plain.status, 64)

@@ -110,7 +110,7 @@ public final class HTTPServer: @unchecked Sendable {
                 continue
             }
             let thread = Thread { [self] in serve(socket) }
-            thread.stackSize = 512 * 1024
+            thread.stackSize = 8 << 20  // mapped lazily; deep policies and placements recurse
             thread.start()
         }
     }

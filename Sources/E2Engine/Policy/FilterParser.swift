@@ -53,6 +53,11 @@ extension PolicyParser {
     }
 
     private mutating func unary(_ qualifiers: inout Qualifiers) throws(PolicyDiagnostic) -> FilterExpression {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maximumDepth else {
+            throw PolicyDiagnostic(.syntax, at: current.location, "the filter nests 'not' and parentheses more than \(Self.maximumDepth) deep")
+        }
         if current.isKeyword("not") || current.isSymbol("!") {
             let location = advance().location
             return .not(try unary(&qualifiers), location)
@@ -299,6 +304,11 @@ extension PolicyParser {
     /// A number, a named constant, or `(` constants joined by `|`, `&` or `+` `)`.
     private mutating func constant() throws(PolicyDiagnostic) -> UInt128 {
         if current.isSymbol("(") {
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= Self.maximumDepth else {
+                throw PolicyDiagnostic(.syntax, at: current.location, "the constant nests parentheses more than \(Self.maximumDepth) deep")
+            }
             _ = advance()
             var value = try constant()
             while case .symbol(let op) = current.kind, ["|", "&", "+"].contains(op) {

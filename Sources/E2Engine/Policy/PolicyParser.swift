@@ -5,6 +5,10 @@
 public struct PolicyParser {
     var tokens: [Token]
     var position = 0
+    /// How deep `not` and parentheses nest now; bounded so that no input can exhaust the stack
+    /// of a thread (the API parses on threads with small stacks).
+    var depth = 0
+    static let maximumDepth = 100
     let file: String
 
     /// Parses one file.
