@@ -31,6 +31,14 @@ public struct MetadataTags {
         }
     }
 
+    /// Sets tag `slot` of one packet (what a native NF does when it derives an attribute).
+    @inline(__always)
+    public func set(_ packet: OpaquePointer, slot: Int, value: UInt8) {
+        let shift = UInt64(slot * 8)
+        let word = ce2_mbuf_tags(packet, offset)!
+        word.pointee = word.pointee & ~(0xff << shift) | UInt64(value) << shift
+    }
+
     /// Clears every tag of the burst (the strip module, before a legacy NF or an exit).
     @inline(__always)
     public func strip(_ burst: borrowing PacketBurst) {

@@ -17,6 +17,21 @@ public enum PacketBytes {
         return true
     }
 
+    /// The byte at `offset` of the packet's first segment, or nil past its end; allocates nothing.
+    @inline(__always)
+    public static func byte(_ packet: OpaquePointer, at offset: Int) -> UInt8? {
+        guard offset >= 0, offset < Int(ce2_mbuf_data_len(packet)) else { return nil }
+        return ce2_mbuf_data(packet)[offset]
+    }
+
+    /// Sets the byte at `offset` of the packet's first segment; false past its end.
+    @discardableResult @inline(__always)
+    public static func setByte(_ packet: OpaquePointer, at offset: Int, to value: UInt8) -> Bool {
+        guard offset >= 0, offset < Int(ce2_mbuf_data_len(packet)) else { return false }
+        ce2_mbuf_data(packet)[offset] = value
+        return true
+    }
+
     /// Writes a 64-byte Ethernet/IPv4/UDP frame (10.0.0.1 to 192.0.2.7) into an empty packet
     /// without allocating, for generators and allocation-budget tests; returns its length
     /// (0 when it does not fit).

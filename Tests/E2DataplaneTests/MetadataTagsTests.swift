@@ -26,4 +26,27 @@ final class MetadataTagsTests: XCTestCase {
         XCTAssertEqual(gates[0], 2, "untagged packets go to the last gate")
         XCTAssertEqual(tags.contextHeaders(burst[0]), [])
     }
+
+    /// A native NF tags each packet from its own bytes: one packet's tag, from a payload byte.
+    func testPerPacketTagFromAPayloadByte() throws {
+        let pool = try TestEAL.pool()
+        let tags = try MetadataTags()
+        var burst = PacketBurst(capacity: 4)
+        XCTAssertTrue(burst.allocate(4, from: pool))
+        defer { burst.free() }
+        tags.strip(burst)
+        for index in 0..<4 {
+            XCTAssertEqual(PacketBytes.fillUDP(burst[index], sourcePort: 1, destinationPort: 53), 64)
+            XCTAssertTrue(PacketBytes.setByte(burst[index], at: 42, to: UInt8(index + 1)))
+        }
+        XCTAssertFalse(PacketBytes.setByte(burst[0], at: 64, to: 1), "past the frame's end")
+        XCTAssertNil(PacketBytes.byte(burst[0], at: 64))
+        XCTAssertEqual(PacketBytes.byte(burst[0], at: 37), 53, "the UDP destination port's low byte")
+
+        tags.set(burst[0], slot: 3, value: 7)
+        for index in 0..<4 { tags.set(burst[index], slot: 0, value: PacketBytes.byte(burst[index], at: 42)!) }
+        XCTAssertEqual((0..<4).map { tags.value(burst[$0], slot: 0) }, [1, 2, 3, 4])
+        XCTAssertEqual(tags.value(burst[0], slot: 3), 7, "setting one slot keeps the others")
+        XCTAssertEqual(tags.value(burst[1], slot: 3), 0)
+    }
 }
