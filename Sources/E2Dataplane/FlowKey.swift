@@ -26,34 +26,35 @@ public struct FlowKey: Hashable, Sendable {
             type = UInt16(data[offset]) << 8 | UInt16(data[offset + 1])
         }
         let l3 = offset + 2
-        func read(_ at: Int, _ count: Int) -> UInt128 {
-            var value: UInt128 = 0
-            for index in at..<(at + count) { value = value << 8 | UInt128(data[index]) }
-            return value
-        }
+        // Whole-word big-endian loads: byte-by-byte 128-bit shifts cost a third of the rate.
+        let raw = UnsafeRawPointer(data)
+        func word32(_ at: Int) -> UInt32 { UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)) }
+        func word64(_ at: Int) -> UInt64 { UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
+        func word16(_ at: Int) -> UInt16 { UInt16(bigEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt16.self)) }
+        func address128(_ at: Int) -> UInt128 { UInt128(word64(at)) << 64 | UInt128(word64(at + 8)) }
         var l4: Int
         switch type {
         case 0x0800:
             guard length >= l3 + 20 else { return nil }
             transportProtocol = data[l3 + 9]
-            sourceAddress = read(l3 + 12, 4)
-            destinationAddress = read(l3 + 16, 4)
+            sourceAddress = UInt128(word32(l3 + 12))
+            destinationAddress = UInt128(word32(l3 + 16))
             l4 = l3 + Int(data[l3] & 0x0f) * 4
             // Later fragments carry no ports.
             if (UInt16(data[l3 + 6]) << 8 | UInt16(data[l3 + 7])) & 0x1fff != 0 { l4 = length }
         case 0x86dd:
             guard length >= l3 + 40 else { return nil }
             transportProtocol = data[l3 + 6]
-            sourceAddress = read(l3 + 8, 16)
-            destinationAddress = read(l3 + 24, 16)
+            sourceAddress = address128(l3 + 8)
+            destinationAddress = address128(l3 + 24)
             l4 = l3 + 40
         default:
             return nil
         }
         let hasPorts = transportProtocol == 6 || transportProtocol == 17 || transportProtocol == 132
         if hasPorts, length >= l4 + 4 {
-            sourcePort = UInt16(read(l4, 2))
-            destinationPort = UInt16(read(l4 + 2, 2))
+            sourcePort = word16(l4)
+            destinationPort = word16(l4 + 2)
         }
     }
 
