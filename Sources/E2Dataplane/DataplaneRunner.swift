@@ -68,6 +68,11 @@ public final class DataplaneRunner {
 
     /// Runs until `shouldStop` says so (checked between bursts), then returns the statistics.
     public func run(shouldStop: () -> Bool) -> Statistics {
+        // Locals, not properties: a property of a class costs a dynamic exclusivity check and a
+        // retain on every access, which the per-packet loop cannot afford.
+        var stages = self.stages
+        let ports = self.ports
+        defer { self.stages = stages }
         var burst = PacketBurst(capacity: 32)
         var outgoing = PacketBurst(capacity: 32)
         let gates = UnsafeMutablePointer<UInt16>.allocate(capacity: 32)
