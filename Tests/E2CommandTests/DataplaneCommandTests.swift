@@ -25,16 +25,7 @@ final class DataplaneCommandTests: XCTestCase {
         """
 
     func run(_ tool: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return text
+        try ToolOutput.of(tool, arguments)
     }
 
     func testClassifiesAPcapIntoPortsAsTcpdumpWouldAndReportsOnSIGTERM() throws {
