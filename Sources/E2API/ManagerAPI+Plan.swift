@@ -11,10 +11,10 @@ extension ManagerAPI {
 
         init() {}
 
-        private enum CodingKeys: String, CodingKey { case strategy, seed, loads }
+        private enum CodingKeys: String, CodingKey, CaseIterable { case strategy, seed, loads }
 
         init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(["strategy", "seed", "loads"])
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
             strategy = try container.decodeUnlessAbsent(PlacementStrategy.self, forKey: .strategy)
             seed = try container.decodeUnlessAbsent(UInt64.self, forKey: .seed)

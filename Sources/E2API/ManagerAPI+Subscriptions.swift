@@ -10,10 +10,10 @@ extension ManagerAPI {
         var secret: String
         var events: [String]?
 
-        private enum CodingKeys: String, CodingKey { case callback, secret, events }
+        private enum CodingKeys: String, CodingKey, CaseIterable { case callback, secret, events }
 
         init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(["callback", "secret", "events"])
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
             callback = try container.decode(String.self, forKey: .callback)
             secret = try container.decode(String.self, forKey: .secret)

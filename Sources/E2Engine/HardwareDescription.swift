@@ -10,10 +10,10 @@ public struct HardwareDescription: Codable, Sendable, Equatable, ValidatedDocume
         self.servers = servers
     }
 
-    private enum CodingKeys: String, CodingKey { case `switch`, servers }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case `switch`, servers }
 
     public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(["switch", "servers"])
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.switch = try container.decode(SwitchDescription.self, forKey: .switch)
         servers = try container.decode([ServerDescription].self, forKey: .servers)
@@ -70,10 +70,10 @@ public struct SwitchDescription: Codable, Sendable, Equatable {
         self.actions = actions
     }
 
-    private enum CodingKeys: String, CodingKey { case model, ports, portGbps, flowTableEntries, ruleUpdateMs, actions }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case model, ports, portGbps, flowTableEntries, ruleUpdateMs, actions }
 
     public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(["model", "ports", "portGbps", "flowTableEntries", "ruleUpdateMs", "actions"])
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         model = try container.decodeUnlessAbsent(String.self, forKey: .model)
         ports = try container.decode(Int.self, forKey: .ports)
@@ -113,10 +113,10 @@ public struct ServerDescription: Codable, Sendable, Equatable {
         self.dataplaneCores = dataplaneCores
     }
 
-    private enum CodingKeys: String, CodingKey { case name, cores, ghz, nicGbps, switchPort, dataplaneCores }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case name, cores, ghz, nicGbps, switchPort, dataplaneCores }
 
     public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(["name", "cores", "ghz", "nicGbps", "switchPort", "dataplaneCores"])
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
         cores = try container.decode(Int.self, forKey: .cores)

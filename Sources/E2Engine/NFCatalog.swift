@@ -6,10 +6,10 @@ public struct NFCatalog: Codable, Sendable, Equatable, ValidatedDocument {
         self.nfs = nfs
     }
 
-    private enum CodingKeys: String, CodingKey { case nfs }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case nfs }
 
     public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(["nfs"])
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         nfs = try decoder.container(keyedBy: CodingKeys.self).decode([NFDescription].self, forKey: .nfs)
     }
 

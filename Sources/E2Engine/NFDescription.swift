@@ -51,12 +51,12 @@ public struct NFDescription: Codable, Sendable, Equatable {
         self.switchAction = switchAction
     }
 
-    private enum CodingKeys: String, CodingKey {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
         case name, api, inputs, outputs, attributes, inputAttributes, mangles, replicable, affinity, performance, switchAction
     }
 
     public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(["name", "api", "inputs", "outputs", "attributes", "inputAttributes", "mangles", "replicable", "affinity", "performance", "switchAction"])
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
         api = try container.decode(API.self, forKey: .api)
@@ -80,10 +80,10 @@ extension NFDescription {
         /// A per-packet metadata tag E2D carries with the packet.
         case metadata
 
-        private enum CodingKeys: String, CodingKey { case method, ports }
+        private enum CodingKeys: String, CodingKey, CaseIterable { case method, ports }
 
         public init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(["method", "ports"])
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
             let method = try container.decode(String.self, forKey: .method)
             switch method {
@@ -113,10 +113,10 @@ extension NFDescription {
         case port(String)
         case metadata
 
-        private enum CodingKeys: String, CodingKey { case method, port }
+        private enum CodingKeys: String, CodingKey, CaseIterable { case method, port }
 
         public init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(["method", "port"])
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
             let method = try container.decode(String.self, forKey: .method)
             switch method {
@@ -149,10 +149,10 @@ extension NFDescription {
             self.gbpsPerCorePerGHz = gbpsPerCorePerGHz
         }
 
-        private enum CodingKeys: String, CodingKey { case gbpsPerCorePerGHz }
+        private enum CodingKeys: String, CodingKey, CaseIterable { case gbpsPerCorePerGHz }
 
         public init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(["gbpsPerCorePerGHz"])
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             gbpsPerCorePerGHz = try decoder.container(keyedBy: CodingKeys.self).decode(Double.self, forKey: .gbpsPerCorePerGHz)
         }
     }

@@ -7,8 +7,10 @@ public struct AnyCodingKey: CodingKey {
 }
 
 extension Decoder {
-    /// Throws `dataCorrupted` at the first member of this object that is not in `known`.
-    public func rejectUnknownKeys(_ known: [String]) throws {
+    /// Throws `dataCorrupted` at the first member of this object that is not one of `keys`
+    /// (the type's own `CodingKeys`, so the list of known members cannot drift from them).
+    public func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_ keys: Keys.Type) throws {
+        let known = keys.allCases.map(\.stringValue)
         let container = try container(keyedBy: AnyCodingKey.self)
         for key in container.allKeys where !known.contains(key.stringValue) {
             throw DecodingError.dataCorrupted(.init(

@@ -20,10 +20,10 @@ public struct PolicyJSON: Codable, Sendable, Equatable {
             self.address = address
         }
 
-        private enum CodingKeys: String, CodingKey { case name, type, ports, address }
+        private enum CodingKeys: String, CodingKey, CaseIterable { case name, type, ports, address }
 
         public init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(["name", "type", "ports", "address"])
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
             name = try container.decode(String.self, forKey: .name)
             type = try container.decodeUnlessAbsent(String.self, forKey: .type)
@@ -48,10 +48,10 @@ public struct PolicyJSON: Codable, Sendable, Equatable {
             self.filterIn = filterIn
         }
 
-        private enum CodingKeys: String, CodingKey { case from, to, filter, bandwidthBps, filterIn }
+        private enum CodingKeys: String, CodingKey, CaseIterable { case from, to, filter, bandwidthBps, filterIn }
 
         public init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(["from", "to", "filter", "bandwidthBps", "filterIn"])
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
             from = try container.decode(String.self, forKey: .from)
             to = try container.decode(String.self, forKey: .to)
@@ -65,10 +65,10 @@ public struct PolicyJSON: Codable, Sendable, Equatable {
         public var edges: [Edge]
         public init(edges: [Edge]) { self.edges = edges }
 
-        private enum CodingKeys: String, CodingKey { case edges }
+        private enum CodingKeys: String, CodingKey, CaseIterable { case edges }
 
         public init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(["edges"])
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             edges = try decoder.container(keyedBy: CodingKeys.self).decode([Edge].self, forKey: .edges)
         }
     }
@@ -81,10 +81,10 @@ public struct PolicyJSON: Codable, Sendable, Equatable {
         self.pipelets = pipelets
     }
 
-    private enum CodingKeys: String, CodingKey { case declarations, pipelets }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case declarations, pipelets }
 
     public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(["declarations", "pipelets"])
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         declarations = try container.decode([Declaration].self, forKey: .declarations)
         pipelets = try container.decode([Pipelet].self, forKey: .pipelets)
