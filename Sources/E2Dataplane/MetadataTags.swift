@@ -24,11 +24,7 @@ public struct MetadataTags {
     /// Sets tag `slot` to `value` on every packet of the burst (the set-tag module).
     @inline(__always)
     public func set(_ burst: borrowing PacketBurst, slot: Int, value: UInt8) {
-        let shift = UInt64(slot * 8)
-        for index in 0..<burst.count {
-            let word = ce2_mbuf_tags(burst[index], offset)!
-            word.pointee = word.pointee & ~(0xff << shift) | UInt64(value) << shift
-        }
+        for index in 0..<burst.count { set(burst[index], slot: slot, value: value) }
     }
 
     /// Sets tag `slot` of one packet (what a native NF does when it derives an attribute).
