@@ -4,10 +4,12 @@ import XCTest
 /// `e2 manager` as a process: it serves, answers curl as the OpenAPI spec says, and stops on SIGTERM.
 final class ManagerCommandTests: XCTestCase {
     /// Starts `e2 manager` on a free loopback port and returns the process and its base URL.
+    /// Without `--data-dir` its state goes to a fresh temporary directory, never the working one.
     static func startManager(_ arguments: [String] = []) throws -> (Process, String, Pipe) {
         let process = Process()
         process.executableURL = E2Process.executable
-        process.arguments = ["manager", "--listen", "127.0.0.1:0"] + arguments
+        let data = arguments.contains("--data-dir") ? [] : ["--data-dir", FileManager.default.temporaryDirectory.appendingPathComponent("e2-manager-\(UUID().uuidString)").path]
+        process.arguments = ["manager", "--listen", "127.0.0.1:0"] + data + arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
