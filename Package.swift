@@ -29,7 +29,7 @@ let dpdkCFlags = pkgConfig("--cflags", "libdpdk")
 let dpdkLibraryPaths = pkgConfig("--libs-only-L", "libdpdk")
 /// The DPDK libraries E2 calls. Named one by one rather than pkg-config's full `--libs` (60
 /// libraries) so that the runtime needs only these: see scripts/packages/runtime.txt.
-let dpdkLibraries = ["rte_eal", "rte_ethdev", "rte_mbuf", "rte_mempool", "rte_ring", "rte_net", "rte_bpf", "rte_kvargs", "rte_bus_vdev"]
+let dpdkLibraries = ["rte_eal", "rte_ethdev", "rte_mbuf", "rte_mempool", "rte_ring", "rte_net", "rte_bpf", "rte_kvargs", "rte_bus_vdev", "rte_net_ring"]
 /// Swift targets that import the DPDK shim need the same flags for the Clang importer.
 let dpdkSwiftSettings: [SwiftSetting] = [.unsafeFlags(dpdkCFlags.flatMap { ["-Xcc", $0] })]
 
@@ -41,6 +41,7 @@ let package = Package(
         .library(name: "E2Engine", targets: ["E2Engine"]),
         .library(name: "E2API", targets: ["E2API"]),
         .library(name: "E2Dataplane", targets: ["E2Dataplane"]),
+        .library(name: "E2NF", targets: ["E2NF"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -66,12 +67,14 @@ let package = Package(
         .target(name: "E2Engine"),
         .target(name: "E2API", dependencies: ["E2Engine", "CE2OpenSSL", "CE2SQLite"]),
         .target(name: "E2Dataplane", dependencies: ["E2Engine", "CE2DPDK"], swiftSettings: dpdkSwiftSettings),
+        // What a native NF links to exchange bursts with E2D through its vports.
+        .target(name: "E2NF", dependencies: ["E2Dataplane", "CE2DPDK"], swiftSettings: dpdkSwiftSettings),
 
         // The one executable: wiring only.
         .executableTarget(
             name: "e2",
             dependencies: [
-                "E2Engine", "E2API", "E2Dataplane",
+                "E2Engine", "E2API", "E2Dataplane", "E2NF",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: dpdkSwiftSettings

@@ -97,3 +97,10 @@ public enum VirtualDevice {
         guard result == 0 else { throw DataplaneError(operation: "rte_vdev_init(\(name), \(args))", code: -result) }
     }
 }
+
+extension VirtualDevice {
+    /// Removes a device made with `create` (its port must be closed).
+    public static func remove(_ name: String) {
+        _ = rte_vdev_uninit(name)
+    }
+}

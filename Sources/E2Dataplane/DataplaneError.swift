@@ -16,7 +16,7 @@ public struct DataplaneError: Error, Sendable, Equatable, CustomStringConvertibl
     }
 
     /// The error for a DPDK call that signalled failure through rte_errno.
-    static func fromErrno(_ operation: String) -> DataplaneError {
+    public static func fromErrno(_ operation: String) -> DataplaneError {
         DataplaneError(operation: operation, code: ce2_errno())
     }
 

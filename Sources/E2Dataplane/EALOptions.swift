@@ -11,7 +11,7 @@ public struct EALOptions: Sendable, Equatable {
     public var useHugepages: Bool
     /// Keeps no files at all (`--in-memory`); rules out DPDK multi-process.
     public var inMemory: Bool
-    /// The lcores the EAL may run threads on (`-l`).
+    /// The lcores the EAL may run threads on (`--lcores`: `0`, or `3@1` for lcore ID 3 on CPU 1).
     public var lcores: String
     /// Virtual devices to create (`--vdev`), such as `net_null0` or `net_ring0`.
     public var virtualDevices: [String]
@@ -19,6 +19,9 @@ public struct EALOptions: Sendable, Equatable {
     public var logLevel: String
     /// Anything else, appended as given (the `--eal "..."` flag of later commands).
     public var extraArguments: [String]
+    /// Attaches to the memory of the primary process with the same file prefix (an NF
+    /// attaching to E2D); memory, hugepage and in-memory options then come from the primary.
+    public var secondary = false
 
     public init(
         filePrefix: String, memoryMegabytes: Int = 64, useHugepages: Bool, inMemory: Bool = true,
@@ -45,7 +48,11 @@ public struct EALOptions: Sendable, Equatable {
 
     /// The argument vector for `rte_eal_init`, program name first.
     public func arguments(programName: String = "e2") -> [String] {
-        var arguments = [programName, "-l", lcores, "-m", String(memoryMegabytes), "--no-pci", "--no-telemetry"]
+        if secondary {
+            return [programName, "--lcores", lcores, "--proc-type=secondary", "--no-pci", "--no-telemetry",
+                    "--file-prefix", filePrefix, "--log-level", logLevel] + extraArguments
+        }
+        var arguments = [programName, "--lcores", lcores, "-m", String(memoryMegabytes), "--no-pci", "--no-telemetry"]
         arguments += ["--file-prefix", filePrefix, "--log-level", logLevel]
         if !useHugepages { arguments.append("--no-huge") }
         if inMemory { arguments.append("--in-memory") }

@@ -51,10 +51,17 @@ public final class EthernetPort {
         return stats
     }
 
-    deinit {
+    private var isOpen = true
+
+    /// Stops and closes the port (once; also done when the port goes away).
+    public func close() {
+        guard isOpen else { return }
+        isOpen = false
         _ = rte_eth_dev_stop(id)
         _ = rte_eth_dev_close(id)
     }
+
+    deinit { close() }
 
     private static func check(_ result: Int32, _ operation: String) throws(DataplaneError) {
         if result < 0 { throw DataplaneError(operation: operation, code: -result) }

@@ -32,20 +32,26 @@ public enum PacketBytes {
         return true
     }
 
-    /// Writes a 64-byte Ethernet/IPv4/UDP frame (10.0.0.1 to 192.0.2.7) into an empty packet
-    /// without allocating, for generators and allocation-budget tests; returns its length
-    /// (0 when it does not fit).
+    /// Writes an Ethernet/IPv4/UDP frame of `length` bytes (64-1514; 10.0.0.1 to 192.0.2.7)
+    /// into an empty packet without allocating, for generators and allocation-budget tests;
+    /// returns its length (0 when it does not fit).
     @inline(__always)
-    public static func fillUDP(_ packet: OpaquePointer, sourcePort: UInt16, destinationPort: UInt16) -> Int {
-        guard let frame = ce2_mbuf_append(packet, 64) else { return 0 }
+    public static func fillUDP(_ packet: OpaquePointer, sourcePort: UInt16, destinationPort: UInt16, length: Int = 64) -> Int {
+        guard (64...1514).contains(length), let frame = ce2_mbuf_append(packet, UInt16(length)) else { return 0 }
         frame.initialize(repeating: 0, count: 64)
         frame[0] = 0x02; frame[5] = 0x02; frame[6] = 0x02; frame[11] = 0x01
         frame[12] = 0x08; frame[13] = 0x00
-        frame[14] = 0x45; frame[17] = 50; frame[22] = 64; frame[23] = 17
+        frame[14] = 0x45; frame[16] = UInt8((length - 14) >> 8); frame[17] = UInt8((length - 14) & 0xff); frame[22] = 64; frame[23] = 17
         frame[26] = 10; frame[29] = 1; frame[30] = 192; frame[32] = 2; frame[33] = 7
         frame[34] = UInt8(sourcePort >> 8); frame[35] = UInt8(sourcePort & 0xff)
         frame[36] = UInt8(destinationPort >> 8); frame[37] = UInt8(destinationPort & 0xff)
-        frame[39] = 30
-        return 64
+        frame[38] = UInt8((length - 34) >> 8); frame[39] = UInt8((length - 34) & 0xff)
+        return length
     }
+}
+
+extension PacketBytes {
+    /// The packet's length over all its segments.
+    @inline(__always)
+    public static func length(_ packet: OpaquePointer) -> Int { Int(ce2_mbuf_pkt_len(packet)) }
 }

@@ -15,10 +15,21 @@ public final class PacketPool {
             throw DataplaneError.fromErrno("rte_pktmbuf_pool_create(\(name), \(count) buffers)")
         }
         pointer = pool
+        owned = true
     }
+
+    /// The pool another process (E2D) created under `name`, for an NF attached to it.
+    public init(lookup name: String) throws(DataplaneError) {
+        guard let pool = rte_mempool_lookup(name) else { throw .fromErrno("rte_mempool_lookup(\(name))") }
+        pointer = pool
+        owned = false
+    }
+
+    /// Whether this process created the pool (and frees it).
+    private let owned: Bool
 
     /// Buffers free in the pool now; a leak shows as a count that does not come back.
     public var available: UInt32 { rte_mempool_avail_count(pointer) }
 
-    deinit { rte_mempool_free(pointer) }
+    deinit { if owned { rte_mempool_free(pointer) } }
 }

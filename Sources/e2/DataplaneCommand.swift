@@ -10,10 +10,12 @@ import Glibc
 struct DataplaneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dataplane",
-        abstract: "Run E2D: DPDK ports and BPF classifiers steering packets between them.",
+        abstract: "Run E2D: DPDK ports, vports for NFs and a graph of modules between them.",
         discussion: """
-            The configuration is JSON: {"ports": [{"name", "device", "args"}], "classifiers": [{"input", "rules": [{"filter", "output"}], "default"}]}; \
-            outputs are port names or "drop". SIGTERM or SIGINT stops it and prints its statistics as JSON.
+            The configuration is JSON: {"ports": [{"name", "device", "args"}], "vports": [{"name", "kind": "native"|"legacy", "interface"}], \
+            "modules": [{"name", "type", ...}], "links": [{"from": "module:gate", "to": "module"}]}, or the shorthand \
+            "classifiers": [{"input", "rules": [{"filter", "output"}], "default"}] (docs/dataplane.md). With --control, a Unix socket \
+            takes changes and answers statistics while it runs. SIGTERM or SIGINT stops it and prints its statistics as JSON.
             """
     )
 
@@ -23,8 +25,14 @@ struct DataplaneCommand: ParsableCommand {
     @Option(help: "Extra EAL arguments, e.g. \"--no-huge\".")
     var eal: String = ""
 
-    @Option(help: "DPDK file prefix; each DPDK process needs its own.")
+    @Option(help: "DPDK file prefix; each DPDK process needs its own, and native NFs attach by it.")
     var filePrefix: String?
+
+    @Option(help: "The control socket to create (a path).")
+    var control: String?
+
+    @Option(help: "DPDK lcores for the loop: \"0\", or \"0@1\" to run on CPU 1.")
+    var lcores: String = "0"
 
     func run() throws {
         guard let data = FileManager.default.contents(atPath: config) else { throw ValidationError("cannot read configuration \(config)") }
@@ -42,15 +50,27 @@ struct DataplaneCommand: ParsableCommand {
         sigaddset(&signals, SIGINT)
         pthread_sigmask(SIG_BLOCK, &signals, nil)
 
+        let prefix = filePrefix ?? "e2d-\(getpid())"
         let runner: DataplaneRunner
         do {
-            runner = try DataplaneRunner(configuration: configuration, filePrefix: filePrefix ?? "e2d-\(getpid())",
+            runner = try DataplaneRunner(configuration: configuration, filePrefix: prefix, lcores: lcores,
                                          extraEALArguments: eal.split(separator: " ").map(String.init))
         } catch {
             FileHandle.standardError.write(Data("e2 dataplane: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        FileHandle.standardError.write(Data("e2 dataplane: running \(configuration.ports.count) ports, \(configuration.classifiers.count) classifiers\n".utf8))
+        var server: ControlSocketServer?
+        if let control {
+            do {
+                server = try ControlSocketServer(path: control, controller: runner.controller)
+            } catch {
+                FileHandle.standardError.write(Data("e2 dataplane: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+        defer { server?.stop() }
+        let modules = configuration.allModules().count
+        FileHandle.standardError.write(Data("e2 dataplane: running \(configuration.ports.count) ports, \(configuration.vports.count) vports, \(modules) modules; file prefix \(prefix)\(control.map { "; control socket \($0)" } ?? "")\n".utf8))
         var checks = 0
         let statistics = runner.run {
             checks += 1
@@ -59,6 +79,8 @@ struct DataplaneCommand: ParsableCommand {
             sigpending(&pending)
             return sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1
         }
+        server?.stop()
+        runner.removeRuntimeFiles()
         print(try JSONOutput.encode(statistics))
     }
 }

@@ -39,7 +39,7 @@ final class HugepageStatusTests: XCTestCase {
         let options = EALOptions(filePrefix: "p", memoryMegabytes: 256, useHugepages: true, inMemory: false,
                                  lcores: "1", virtualDevices: ["net_null0", "net_ring0"], extraArguments: ["--huge-unlink"])
         XCTAssertEqual(options.arguments(programName: "e2"), [
-            "e2", "-l", "1", "-m", "256", "--no-pci", "--no-telemetry", "--file-prefix", "p", "--log-level", "error",
+            "e2", "--lcores", "1", "-m", "256", "--no-pci", "--no-telemetry", "--file-prefix", "p", "--log-level", "error",
             "--vdev", "net_null0", "--vdev", "net_ring0", "--huge-unlink",
         ])
     }

@@ -21,7 +21,11 @@
 #include <rte_malloc.h>
 #include <rte_hash_crc.h>
 #include <rte_mbuf_dyn.h>
+#include <rte_eth_ring.h>
+#include <rte_memzone.h>
+#include <rte_cycles.h>
 #include <pcap/pcap.h>
+#include <sys/eventfd.h>
 
 /// rte_errno is a per-lcore macro; Swift sees this function instead.
 static inline int ce2_errno(void) { return rte_errno; }
@@ -105,5 +109,79 @@ int ce2_pcap_compile(const char *filter, struct bpf_program *program, char *erro
 static inline unsigned ce2_pcap_run(const struct bpf_program *program, struct rte_mbuf *m) {
     return bpf_filter(program->bf_insns, rte_pktmbuf_mtod(m, const u_char *), m->pkt_len, m->data_len);
 }
+
+// MARK: vports and load monitoring
+
+/// Packets waiting in a ring (rte_ring_count).
+static inline unsigned ce2_ring_count(const struct rte_ring *r) { return rte_ring_count(r); }
+
+/// How many packets a ring can hold (rte_ring_get_capacity).
+static inline unsigned ce2_ring_capacity(const struct rte_ring *r) { return rte_ring_get_capacity(r); }
+
+/// How far the consumer has come: unchanged while packets wait means the reader stalled.
+static inline uint32_t ce2_ring_consumer_tail(const struct rte_ring *r) {
+    return __atomic_load_n(&r->cons.tail, __ATOMIC_RELAXED);
+}
+
+/// Takes up to n packets from a ring (an NF receiving from its vport).
+static inline unsigned ce2_ring_dequeue_burst(struct rte_ring *r, struct rte_mbuf **pkts, unsigned n) {
+    return rte_ring_dequeue_burst(r, (void **)pkts, n, NULL);
+}
+
+/// Puts up to n packets into a ring; the caller still owns what was not taken.
+static inline unsigned ce2_ring_enqueue_burst(struct rte_ring *r, struct rte_mbuf **pkts, unsigned n) {
+    return rte_ring_enqueue_burst(r, (void **)pkts, n, NULL);
+}
+
+/// The time stamp counter and its frequency, for delays measured on the packet path.
+static inline uint64_t ce2_tsc(void) { return rte_rdtsc(); }
+static inline uint64_t ce2_tsc_hz(void) { return rte_get_tsc_hz(); }
+
+/// Registers E2's 8-byte time stamp field (TSC when a packet left for a vport); its offset or -1.
+static inline int ce2_register_stamp_field(void) {
+    static const struct rte_mbuf_dynfield field = { .name = "e2_vport_stamp", .size = sizeof(uint64_t), .align = __alignof__(uint64_t) };
+    return rte_mbuf_dynfield_register(&field);
+}
+
+/// Stamps every packet of a burst with `value` at the field's offset.
+static inline void ce2_stamp_burst(struct rte_mbuf **pkts, unsigned n, int offset, uint64_t value) {
+    for (unsigned i = 0; i < n; i++) *RTE_MBUF_DYNFIELD(pkts[i], offset, uint64_t *) = value;
+}
+
+/// The oldest stamp of a burst (0 when none is stamped); clears the stamps it read.
+static inline uint64_t ce2_oldest_stamp(struct rte_mbuf **pkts, unsigned n, int offset) {
+    uint64_t oldest = 0;
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t *stamp = RTE_MBUF_DYNFIELD(pkts[i], offset, uint64_t *);
+        if (*stamp != 0 && (oldest == 0 || *stamp < oldest)) oldest = *stamp;
+        *stamp = 0;
+    }
+    return oldest;
+}
+
+/// A pid another process wrote into shared memory (an NF attached to its vport).
+static inline int32_t ce2_load_pid(const void *address) { return __atomic_load_n((const int32_t *)address, __ATOMIC_ACQUIRE); }
+static inline void ce2_store_pid(void *address, int32_t pid) { __atomic_store_n((int32_t *)address, pid, __ATOMIC_RELEASE); }
+
+/// A full copy of a packet from `pool` (the Tee module's second and later outputs); NULL when the pool is empty.
+static inline struct rte_mbuf *ce2_mbuf_copy(struct rte_mbuf *m, struct rte_mempool *pool) {
+    return rte_pktmbuf_copy(m, pool, 0, UINT32_MAX);
+}
+
+/// A non-blocking eventfd (Glibc's Swift module does not export it): wakes an idle loop.
+static inline int ce2_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+/// An AF_PACKET socket bound to `interface` that sees only what arrives on it (a legacy
+/// vport's Linux side); -1 with errno on failure.
+int ce2_packet_socket(const char *interface);
+
+/// Sends up to 64 frames (frame i at frames + i * stride) in one sendmmsg; how many went, or -1.
+int ce2_packet_send_batch(int fd, uint8_t *frames, unsigned stride, const uint32_t *lengths, unsigned n);
+
+/// Receives up to 64 frames without waiting; how many came (lengths filled), or -1 (EAGAIN when none).
+int ce2_packet_receive_batch(int fd, uint8_t *frames, unsigned stride, uint32_t *lengths, unsigned n);
+
+/// The address of a memzone's memory.
+static inline void *ce2_memzone_address(const struct rte_memzone *zone) { return zone->addr; }
 
 #endif

@@ -1,0 +1,75 @@
+import CE2DPDK
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An AF_PACKET socket on an ordinary Linux interface, such as a legacy vport's TAP: what an
+/// unmodified program sees of E2D. Frames go in batches (sendmmsg, recvmmsg); the frame
+/// buffers are allocated once.
+public final class LegacyInterfaceSocket {
+    public let interface: String
+    let descriptor: Int32
+    public static let batch = 32
+    static let stride = 2048
+    let frames: UnsafeMutablePointer<UInt8>
+    let lengths: UnsafeMutablePointer<UInt32>
+
+    public init(interface: String) throws(DataplaneError) {
+        let descriptor = ce2_packet_socket(interface)
+        guard descriptor >= 0 else {
+            throw DataplaneError(operation: "AF_PACKET socket on \(interface)", code: errno, reason: String(cString: strerror(errno)))
+        }
+        self.descriptor = descriptor
+        self.interface = interface
+        frames = .allocate(capacity: Self.batch * Self.stride)
+        frames.initialize(repeating: 0, count: Self.batch * Self.stride)
+        lengths = .allocate(capacity: Self.batch)
+        lengths.initialize(repeating: 0, count: Self.batch)
+    }
+
+    deinit {
+        close(descriptor)
+        frames.deallocate()
+        lengths.deallocate()
+    }
+
+    /// The buffer of frame `index` of the batch, to fill before `send`.
+    public func frame(_ index: Int) -> UnsafeMutablePointer<UInt8> { frames + index * Self.stride }
+
+    /// Sends frames 0..<count of the batch, each `length` bytes; how many went.
+    public func send(count: Int, length: Int) -> Int {
+        for index in 0..<count { lengths[index] = UInt32(length) }
+        return max(0, Int(ce2_packet_send_batch(descriptor, frames, UInt32(Self.stride), lengths, UInt32(count))))
+    }
+
+    /// Receives what waits, up to a batch, without blocking; the frames' lengths.
+    public func receive() -> [Int] {
+        let count = Int(ce2_packet_receive_batch(descriptor, frames, UInt32(Self.stride), lengths, UInt32(Self.batch)))
+        return count > 0 ? (0..<count).map { Int(lengths[$0]) } : []
+    }
+
+    /// Receives a batch and returns only how many frames and bytes came (no allocation).
+    public func receiveCount() -> (frames: Int, bytes: Int) {
+        let count = Int(ce2_packet_receive_batch(descriptor, frames, UInt32(Self.stride), lengths, UInt32(Self.batch)))
+        guard count > 0 else { return (0, 0) }
+        var bytes = 0
+        for index in 0..<count { bytes += Int(lengths[index]) }
+        return (count, bytes)
+    }
+
+    /// The bytes of frame `index` after `receive`.
+    public func received(_ index: Int, length: Int) -> [UInt8] { Array(UnsafeBufferPointer(start: frame(index), count: length)) }
+
+    /// Writes the same frame as `PacketBytes.fillUDP` (Ethernet/IPv4/UDP, 10.0.0.1 to 192.0.2.7, port 9).
+    public static func writeUDP(_ frame: UnsafeMutablePointer<UInt8>, length: Int, sourcePort: UInt16) {
+        frame.initialize(repeating: 0, count: 64)
+        frame[0] = 0x02; frame[5] = 0x02; frame[6] = 0x02; frame[11] = 0x01
+        frame[12] = 0x08; frame[13] = 0x00
+        frame[14] = 0x45; frame[16] = UInt8((length - 14) >> 8); frame[17] = UInt8((length - 14) & 0xff); frame[22] = 64; frame[23] = 17
+        frame[26] = 10; frame[29] = 1; frame[30] = 192; frame[32] = 2; frame[33] = 7
+        frame[34] = UInt8(sourcePort >> 8); frame[35] = UInt8(sourcePort & 0xff)
+        frame[37] = 9
+        frame[38] = UInt8((length - 34) >> 8); frame[39] = UInt8((length - 34) & 0xff)
+    }
+}

@@ -1,0 +1,165 @@
+import ArgumentParser
+import E2Dataplane
+import E2NF
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `e2 nf`: small NFs on E2D's vports, for tests and the Table 1 benchmark.
+///
+/// Native NFs attach to a native vport through `E2NF`; the legacy source and sink use an
+/// ordinary Linux interface (a legacy vport's TAP) with AF_PACKET sockets, as any program would.
+struct NFCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nf",
+        abstract: "Run a small NF on E2D vports: forward, source (generates UDP) or sink (counts).",
+        discussion: """
+            Native: --dataplane PREFIX --lcore N (from vport.add) --vport NAME [--to NAME]. \
+            Legacy: --interface IF (a legacy vport's TAP interface). Prints JSON counts on exit (--seconds, SIGTERM or SIGINT).
+            """
+    )
+
+    enum Kind: String, ExpressibleByArgument { case forward, source, sink }
+
+    @Argument(help: "forward, source or sink.") var kind: Kind
+    @Option(help: "E2D's DPDK file prefix (native NFs).") var dataplane: String?
+    @Option(help: "The lcore ID E2D assigned to the vport (native NFs).") var lcore: Int = 1
+    @Option(help: "The CPU to run on.") var cpu: Int = 0
+    @Option(help: "The native vport to receive from (forward, sink) or send to (source).") var vport: String?
+    @Option(help: "forward: the native vport to send to (default: the same vport).") var to: String?
+    @Option(help: "The Linux interface of a legacy vport (legacy source and sink).") var interface: String?
+    @Option(help: "Frame size in bytes for source (64-1514).") var size: Int = 64
+    @Option(help: "Distinct flows for source (source ports).") var flows: Int = 64
+    @Option(help: "Packets for source to send (0: until stopped).") var count: Int = 0
+    @Option(help: "Stop after this many seconds (0: until SIGTERM).") var seconds: Double = 0
+
+    struct Counts: Encodable {
+        var kind: String
+        var packets: UInt64
+        var bytes: UInt64
+        var seconds: Double
+        var mpps: Double
+        var gbps: Double
+        var failed: UInt64
+    }
+
+    func validate() throws {
+        guard (64...1514).contains(size) else { throw ValidationError("--size is 64-1514") }
+        guard flows >= 1 && flows <= 65535 else { throw ValidationError("--flows is 1-65535") }
+        guard (dataplane != nil) != (interface != nil) else { throw ValidationError("give --dataplane (native) or --interface (legacy), not both") }
+        if dataplane != nil && vport == nil { throw ValidationError("a native NF needs --vport") }
+        if interface != nil && kind == .forward { throw ValidationError("a legacy forwarder is any Linux program on the interface; e2 nf has legacy source and sink only") }
+    }
+
+    func run() throws {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGTERM)
+        sigaddset(&signals, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let deadline = seconds > 0 ? start + .milliseconds(Int(seconds * 1000)) : nil
+        var checks = 0
+        let shouldStop = { () -> Bool in
+            checks += 1
+            guard checks & 255 == 0 else { return false }
+            if let deadline, clock.now >= deadline { return true }
+            var pending = sigset_t()
+            sigpending(&pending)
+            return sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1
+        }
+        var counts = (packets: UInt64(0), bytes: UInt64(0), failed: UInt64(0))
+        do {
+            if let dataplane {
+                counts = try runNative(dataplane: dataplane, shouldStop: shouldStop)
+            } else if let interface {
+                counts = try runLegacy(LegacyInterfaceSocket(interface: interface), shouldStop: shouldStop)
+            }
+        } catch {
+            FileHandle.standardError.write(Data("e2 nf: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let elapsed = clock.now - start
+        let time = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print(try JSONOutput.encode(Counts(kind: kind.rawValue, packets: counts.packets, bytes: counts.bytes, seconds: time,
+                                           mpps: Double(counts.packets) / time / 1e6, gbps: Double(counts.bytes) * 8 / time / 1e9, failed: counts.failed)))
+    }
+
+    func runNative(dataplane: String, shouldStop: () -> Bool) throws -> (UInt64, UInt64, UInt64) {
+        let nf = try NativeNF(dataplane: dataplane, lcore: lcore, cpu: cpu)
+        let input = try nf.attach(vport!)
+        let output = try to.map { try nf.attach($0) } ?? input
+        var burst = PacketBurst(capacity: 32)
+        var packets: UInt64 = 0, bytes: UInt64 = 0, failed: UInt64 = 0
+        var idle = 0
+        var flow = 0
+        while !shouldStop() {
+            var moved = 0
+            switch kind {
+            case .source:
+                let wanted = count > 0 ? min(32, count - Int(packets)) : 32
+                if wanted <= 0 { return (packets, bytes, failed) }
+                guard burst.allocate(wanted, from: nf.pool) else { moved = 0; break }
+                for index in 0..<burst.count {
+                    _ = PacketBytes.fillUDP(burst[index], sourcePort: UInt16(1024 + flow), destinationPort: 9, length: size)
+                    flow = (flow + 1) % flows
+                }
+                let sent = input.send(&burst)
+                failed &+= UInt64(wanted - sent)
+                packets &+= UInt64(sent)
+                bytes &+= UInt64(sent * size)
+                moved = sent
+            case .sink:
+                moved = input.receive(into: &burst)
+                for index in 0..<moved { bytes &+= UInt64(PacketBytes.length(burst[index])) }
+                packets &+= UInt64(moved)
+                burst.free()
+            case .forward:
+                moved = input.receive(into: &burst)
+                guard moved > 0 else { break }
+                for index in 0..<moved { bytes &+= UInt64(PacketBytes.length(burst[index])) }
+                let sent = output.send(&burst)
+                packets &+= UInt64(sent)
+                failed &+= UInt64(moved - sent)
+            }
+            if moved > 0 { idle = 0 } else {
+                idle += 1
+                if idle > 64 { usleep(UInt32(min(1000, (idle - 64) * 10))) }
+            }
+        }
+        return (packets, bytes, failed)
+    }
+
+    func runLegacy(_ socket: LegacyInterfaceSocket, shouldStop: () -> Bool) -> (UInt64, UInt64, UInt64) {
+        var packets: UInt64 = 0, bytes: UInt64 = 0, failed: UInt64 = 0
+        var idle = 0
+        var flow = 0
+        while !shouldStop() {
+            var moved = 0
+            if kind == .source {
+                let wanted = count > 0 ? min(LegacyInterfaceSocket.batch, count - Int(packets)) : LegacyInterfaceSocket.batch
+                if wanted <= 0 { break }
+                for index in 0..<wanted {
+                    LegacyInterfaceSocket.writeUDP(socket.frame(index), length: size, sourcePort: UInt16(1024 + flow))
+                    flow = (flow + 1) % flows
+                }
+                moved = socket.send(count: wanted, length: size)
+                failed &+= UInt64(wanted - moved)
+                packets &+= UInt64(moved)
+                bytes &+= UInt64(moved * size)
+            } else {
+                let received = socket.receiveCount()
+                moved = received.frames
+                packets &+= UInt64(received.frames)
+                bytes &+= UInt64(received.bytes)
+            }
+            if moved > 0 { idle = 0 } else {
+                idle += 1
+                if idle > 64 { usleep(UInt32(min(1000, (idle - 64) * 10))) }
+            }
+        }
+        return (packets, bytes, failed)
+    }
+}
