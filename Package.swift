@@ -85,7 +85,7 @@ let package = Package(
         // Counts the test thread's heap allocations (interposed malloc) for allocation budgets.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         .testTarget(name: "E2DataplaneTests", dependencies: ["E2Dataplane", "E2Engine", "CE2DPDK", "CAllocationCounter"], swiftSettings: dpdkSwiftSettings),
-        .testTarget(name: "E2CommandTests", dependencies: ["e2"], swiftSettings: dpdkSwiftSettings),
+        .testTarget(name: "E2CommandTests", dependencies: ["e2", "E2Dataplane"], swiftSettings: dpdkSwiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -32,6 +32,7 @@ struct NFCommand: ParsableCommand {
     @Option(help: "Frame size in bytes for source (64-1514).") var size: Int = 64
     @Option(help: "Distinct flows for source (source ports).") var flows: Int = 64
     @Option(help: "Packets for source to send (0: until stopped).") var count: Int = 0
+    @Option(help: "Packets per second for source (0: as fast as it can).") var rate: Double = 0
     @Option(help: "Stop after this many seconds (0: until SIGTERM).") var seconds: Double = 0
 
     struct Counts: Encodable {
@@ -92,6 +93,7 @@ struct NFCommand: ParsableCommand {
         let input = try nf.attach(vport!)
         let output = try to.map { try nf.attach($0) } ?? input
         var burst = PacketBurst(capacity: 32)
+        let pacer = Pacer(rate: rate)
         var packets: UInt64 = 0, bytes: UInt64 = 0, failed: UInt64 = 0
         var idle = 0
         var flow = 0
@@ -101,6 +103,7 @@ struct NFCommand: ParsableCommand {
             case .source:
                 let wanted = count > 0 ? min(32, count - Int(packets)) : 32
                 if wanted <= 0 { return (packets, bytes, failed) }
+                pacer.wait(forPacketsSent: packets)
                 guard burst.allocate(wanted, from: nf.pool) else { moved = 0; break }
                 for index in 0..<burst.count {
                     _ = PacketBytes.fillUDP(burst[index], sourcePort: UInt16(1024 + flow), destinationPort: 9, length: size)
@@ -133,6 +136,7 @@ struct NFCommand: ParsableCommand {
     }
 
     func runLegacy(_ socket: LegacyInterfaceSocket, shouldStop: () -> Bool) -> (UInt64, UInt64, UInt64) {
+        let pacer = Pacer(rate: rate)
         var packets: UInt64 = 0, bytes: UInt64 = 0, failed: UInt64 = 0
         var idle = 0
         var flow = 0
@@ -141,6 +145,7 @@ struct NFCommand: ParsableCommand {
             if kind == .source {
                 let wanted = count > 0 ? min(LegacyInterfaceSocket.batch, count - Int(packets)) : LegacyInterfaceSocket.batch
                 if wanted <= 0 { break }
+                pacer.wait(forPacketsSent: packets)
                 for index in 0..<wanted {
                     LegacyInterfaceSocket.writeUDP(socket.frame(index), length: size, sourcePort: UInt16(1024 + flow))
                     flow = (flow + 1) % flows
@@ -161,5 +166,21 @@ struct NFCommand: ParsableCommand {
             }
         }
         return (packets, bytes, failed)
+    }
+}
+
+/// Holds a source to a rate: before each burst, sleeps until the packets sent so far are due.
+struct Pacer {
+    let rate: Double
+    let start = ContinuousClock.now
+
+    func wait(forPacketsSent sent: UInt64) {
+        guard rate > 0 else { return }
+        let due = start + .microseconds(Int64(Double(sent) / rate * 1e6))
+        let now = ContinuousClock.now
+        if due > now {
+            let gap = due - now
+            usleep(UInt32(min(gap.components.seconds * 1_000_000 + gap.components.attoseconds / 1_000_000_000_000, 100_000)))
+        }
     }
 }

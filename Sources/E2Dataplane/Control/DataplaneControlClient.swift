@@ -102,6 +102,15 @@ public final class DataplaneControlClient {
         try JSONDecoder().decode(DataplaneEvent.self, from: try readLine())
     }
 
+    /// The next event, or nil when none came within `timeout` seconds.
+    public func nextEvent(timeout: Double) throws -> DataplaneEvent? {
+        if !buffer.contains(UInt8(ascii: "\n")) {
+            var descriptor = pollfd(fd: self.descriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, Int32(timeout * 1000)) > 0 else { return nil }
+        }
+        return try nextEvent()
+    }
+
     private func sendLine(_ data: Data) throws {
         let line = data + Data("\n".utf8)
         let ok = line.withUnsafeBytes { bytes -> Bool in
