@@ -189,7 +189,10 @@ main_mask=$(printf '0x%x' $((1 << MAIN_CORE)))
   "other_config:dpdk-extra=--no-pci --file-prefix=ovsbench --vdev=$DEV0 --vdev=$DEV1"
 [[ $EMC == 0 ]] && "${VSCTL[@]}" --no-wait set Open_vSwitch . other_config:emc-insert-inv-prob=0
 
-"$OVS_VSWITCHD" "$DB_SOCK" --unixctl="$WORKDIR/ovs-vswitchd.ctl" \
+# Non-PMD threads (main, handlers, revalidators, urcu) are confined to
+# MAIN_CORE with taskset so they cannot steal cycles from the PMD core; the
+# PMD thread pins itself to PMD_CORE (pmd-cpu-mask) regardless.
+taskset -c "$MAIN_CORE" "$OVS_VSWITCHD" "$DB_SOCK" --unixctl="$WORKDIR/ovs-vswitchd.ctl" \
   --log-file="$WORKDIR/ovs-vswitchd.log" >"$WORKDIR/ovs-vswitchd.out" 2>&1 &
 VSWITCHD_PID=$!
 for _ in $(seq 1 300); do
@@ -263,10 +266,13 @@ stop_pid "$VSWITCHD_PID" ovs-vswitchd; VSWITCHD_PID=""
 stop_pid "$OVSDB_PID" ovsdb-server; OVSDB_PID=""
 
 # ------------------------------------------------------------------ testpmd
+# net_pcap with infinite_rx preloads the whole pcap into mbufs per rx queue.
+tp_mbufs=32768
+[[ $TRAFFIC == pcap ]] && tp_mbufs=$((32768 + 2 * PCAP_FLOWS))
 log "testpmd: --forward-mode=$TP_MODE on core $PMD_CORE; ${WARMUP}s warm-up + ${DURATION}s"
 "$TESTPMD" -l "$MAIN_CORE,$PMD_CORE" --main-lcore "$MAIN_CORE" --no-pci --in-memory \
   --file-prefix tpbench --socket-mem "$SOCKET_MEM" --vdev "$DEV0" --vdev "$DEV1" -- \
-  --forward-mode="$TP_MODE" --stats-period 1 --total-num-mbufs 32768 \
+  --forward-mode="$TP_MODE" --stats-period 1 --total-num-mbufs "$tp_mbufs" \
   </dev/null >"$WORKDIR/testpmd.log" 2>&1 &
 TESTPMD_PID=$!
 sleep $((WARMUP + DURATION + 2))
