@@ -66,14 +66,15 @@ need_pages=$(( (SOCKET_MEM + 128) * 1024 / hp_size_kb ))
 (( hp_free >= need_pages )) ||
   die "only $hp_free free hugepages of ${hp_size_kb} kB; need ~$need_pages (SOCKET_MEM=$SOCKET_MEM + slack)"
 
-# The netdev datapath creates persistent tap devices ("ovs-netdev" for the
-# datapath, one per bridge); remember whether they pre-existed so cleanup
-# deletes only our own.
-preexisting_taps=""
+# The netdev datapath creates persistent tap devices: "ovs-netdev" for the
+# datapath (fixed name, shared by any userspace-datapath OVS on the host) and
+# one per bridge.  Refuse to run if they already exist (another OVS-DPDK, or
+# leftovers of a killed run: then `ip link del ovs-netdev; ip link del ovsb0`),
+# so that cleanup only ever deletes devices this run created.
 for d in ovs-netdev $BR; do
-  if ip link show "$d" >/dev/null 2>&1; then preexisting_taps+=" $d"; fi
+  ip link show "$d" >/dev/null 2>&1 &&
+    die "network device $d already exists (another userspace-datapath OVS, or a leftover); refusing to run"
 done
-[[ $preexisting_taps == *" $BR"* ]] && die "a network device named $BR already exists; refusing to touch it"
 
 WORKDIR=$(mktemp -d /tmp/ovsbench.XXXXXX)
 export OVS_RUNDIR=$WORKDIR OVS_DBDIR=$WORKDIR OVS_LOGDIR=$WORKDIR OVS_SYSCONFDIR=$WORKDIR
@@ -82,6 +83,18 @@ VSCTL=(ovs-vsctl --db="$DB_SOCK" --timeout=30)
 APPCTL=(ovs-appctl -t "$WORKDIR/ovs-vswitchd.ctl" --timeout=30)
 
 OVSDB_PID="" VSWITCHD_PID="" TESTPMD_PID=""
+
+# On-CPU nanoseconds of the first thread of $1 whose name matches regex $2
+# (/proc/PID/task/TID/schedstat field 1).  Compared with wall time it shows
+# whether the forwarding thread really had its core to itself.
+thread_ns() {
+  local t
+  for t in /proc/"$1"/task/*; do
+    if grep -Eq "$2" "$t/comm" 2>/dev/null; then awk '{print $1}' "$t/schedstat"; return; fi
+  done
+  echo 0
+}
+share() { awk -v a="$1" -v b="$2" -v t0="$3" -v t1="$4" 'BEGIN {printf "%.3f", (b - a) / 1e9 / (t1 - t0)}'; }
 
 alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
 
@@ -107,7 +120,6 @@ cleanup() {
   fi
   stop_pid "$OVSDB_PID" ovsdb-server
   for d in ovs-netdev $BR; do
-    [[ $preexisting_taps == *" $d"* ]] && continue
     ip link show "$d" >/dev/null 2>&1 && ip link del "$d" 2>/dev/null
   done
   if [[ $rc -ne 0 || $KEEP == 1 ]]; then
@@ -241,7 +253,10 @@ sleep "$WARMUP"
 # "statistics" column in the DB is only refreshed every 5 s
 # (stats-update-interval), so sampling it with ovs-vsctl is too coarse.
 "${APPCTL[@]}" dpif-netdev/pmd-stats-clear >/dev/null
+w0=$(date +%s.%N); n0=$(thread_ns "$VSWITCHD_PID" '^pmd')
 sleep "$DURATION"
+w1=$(date +%s.%N); n1=$(thread_ns "$VSWITCHD_PID" '^pmd')
+ovs_share=$(share "$n0" "$n1" "$w0" "$w1")
 "${APPCTL[@]}" dpif-netdev/pmd-perf-show >"$WORKDIR/pmd-perf.txt"
 "${APPCTL[@]}" dpif-netdev/pmd-stats-show >"$WORKDIR/pmd-stats.txt"
 "${APPCTL[@]}" dpctl/dump-flows >"$WORKDIR/dp-flows.txt"
@@ -256,7 +271,7 @@ ovs_cpp=$(awk '/Rx packets:/ {gsub(/[(,]/, " "); for (i = 1; i <= NF; i++) if ($
 ovs_emc=$(awk '/EMC hits:/ {gsub(/[()%]/, " "); print $(NF)}' "$WORKDIR/pmd-perf.txt" | head -1)
 ovs_dpflows=$(grep -c 'actions:' "$WORKDIR/dp-flows.txt" || true)
 ovs_rxdrop=$(awk '{for (i = 1; i <= NF; i++) if ($i ~ /^(rx_dropped|ovs_tx_failure_drops|tx_dropped)=/) {split($i, kv, "="); s += kv[2]+0}} END {print s+0}' "$WORKDIR/ovs-port-stats.txt")
-log "OVS: ${ovs_mpps} Mpps forwarded (both directions), ${ovs_cpp:-?} cycles/pkt, EMC ${ovs_emc:-?}% hits, $ovs_dpflows datapath flows, drops $ovs_rxdrop"
+log "OVS: ${ovs_mpps} Mpps forwarded (both directions), ${ovs_cpp:-?} cycles/pkt, EMC ${ovs_emc:-?}% hits, $ovs_dpflows datapath flows, drops $ovs_rxdrop, pmd thread on CPU ${ovs_share} of wall time"
 
 # Tear OVS down before testpmd so the forwarding core is free.
 "${VSCTL[@]}" --if-exists del-br $BR
@@ -275,7 +290,12 @@ log "testpmd: --forward-mode=$TP_MODE on core $PMD_CORE; ${WARMUP}s warm-up + ${
   --forward-mode="$TP_MODE" --stats-period 1 --total-num-mbufs "$tp_mbufs" \
   </dev/null >"$WORKDIR/testpmd.log" 2>&1 &
 TESTPMD_PID=$!
-sleep $((WARMUP + DURATION + 2))
+sleep $((WARMUP + 1))
+w0=$(date +%s.%N); n0=$(thread_ns "$TESTPMD_PID" '(rte|lcore)-worker')
+sleep "$DURATION"
+w1=$(date +%s.%N); n1=$(thread_ns "$TESTPMD_PID" '(rte|lcore)-worker')
+tp_share=$(share "$n0" "$n1" "$w0" "$w1")
+sleep 1
 alive "$TESTPMD_PID" || die "testpmd exited early: $(tail -20 "$WORKDIR/testpmd.log")"
 kill -INT "$TESTPMD_PID"
 for _ in $(seq 1 100); do alive "$TESTPMD_PID" || break; sleep 0.1; done
@@ -290,10 +310,14 @@ tp_mpps=$(awk -v skip="$WARMUP" -v n="$DURATION" '
     if (used == 0) { print "nan"; exit }
     printf "%.3f", s / used / 1e6 }' "$WORKDIR/testpmd.log")
 [[ $tp_mpps == nan ]] && die "could not parse testpmd stats: $(tail -20 "$WORKDIR/testpmd.log")"
-log "testpmd: ${tp_mpps} Mpps forwarded (both directions)"
+log "testpmd: ${tp_mpps} Mpps forwarded (both directions), forwarding thread on CPU ${tp_share} of wall time"
 
+for x in "$ovs_share" "$tp_share"; do
+  awk -v x="$x" 'BEGIN {exit !(x < 0.97)}' &&
+    log "WARNING: a forwarding thread got only $x of its core: other load on core $PMD_CORE; numbers are noisy"
+done
 ratio=$(awk -v a="$ovs_mpps" -v b="$tp_mpps" 'BEGIN {printf "%.3f", (b > 0 ? a / b : 0)}')
 ovs_ver=$("$OVS_VSWITCHD" --version | head -1 | awk '{print $NF}')
 cat <<EOF
-{"ovsMpps": $ovs_mpps, "testpmdMpps": $tp_mpps, "ratio": $ratio, "traffic": "$TRAFFIC", "devices": "$DEVDESC", "rules": "$RULES", "emc": $EMC, "testpmdMode": "$TP_MODE", "durationS": $DURATION, "pmdCore": $PMD_CORE, "ovsCyclesPerPkt": ${ovs_cpp:-null}, "ovsEmcHitPct": ${ovs_emc:-null}, "ovsDatapathFlows": $ovs_dpflows, "ovsVersion": "$ovs_ver"}
+{"ovsMpps": $ovs_mpps, "testpmdMpps": $tp_mpps, "ratio": $ratio, "traffic": "$TRAFFIC", "devices": "$DEVDESC", "rules": "$RULES", "emc": $EMC, "testpmdMode": "$TP_MODE", "durationS": $DURATION, "pmdCore": $PMD_CORE, "ovsCyclesPerPkt": ${ovs_cpp:-null}, "ovsEmcHitPct": ${ovs_emc:-null}, "ovsDatapathFlows": $ovs_dpflows, "ovsPmdCpuShare": $ovs_share, "testpmdFwdCpuShare": $tp_share, "ovsVersion": "$ovs_ver"}
 EOF

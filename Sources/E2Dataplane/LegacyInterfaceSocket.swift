@@ -4,7 +4,7 @@ import Foundation
 import Glibc
 #endif
 
-/// An AF_PACKET socket on an ordinary Linux interface, such as a legacy vport's TAP: what an
+/// An AF_PACKET socket on an ordinary Linux interface, such as a legacy vport's veth end: what an
 /// unmodified program sees of E2D. Frames go in batches (sendmmsg, recvmmsg); the frame
 /// buffers are allocated once.
 public final class LegacyInterfaceSocket {

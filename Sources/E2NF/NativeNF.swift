@@ -10,7 +10,7 @@ import Glibc
 /// memory, finds its vport's two rings by name and passes mbuf pointers through them, so a
 /// packet is never copied between E2D and the NF. The NF can therefore read and write every
 /// packet buffer of E2D's pool (and, in principle, E2D's other shared memory): a native NF is
-/// trusted code, which is why untrusted programs run as legacy NFs on a TAP vport instead.
+/// trusted code, which is why untrusted programs run as legacy NFs on a legacy (veth) vport instead.
 public final class NativeNF {
     /// E2D's packet pool, for NFs that make packets (sources, replies).
     public let pool: PacketPool

@@ -9,14 +9,14 @@ import Glibc
 /// `e2 nf`: small NFs on E2D's vports, for tests and the Table 1 benchmark.
 ///
 /// Native NFs attach to a native vport through `E2NF`; the legacy source and sink use an
-/// ordinary Linux interface (a legacy vport's TAP) with AF_PACKET sockets, as any program would.
+/// ordinary Linux interface (a legacy vport's veth end) with AF_PACKET sockets, as any program would.
 struct NFCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nf",
         abstract: "Run a small NF on E2D vports: forward, source (generates UDP) or sink (counts).",
         discussion: """
             Native: --dataplane PREFIX --lcore N (from vport.add) --vport NAME [--to NAME]. \
-            Legacy: --interface IF (a legacy vport's TAP interface). Prints JSON counts on exit (--seconds, SIGTERM or SIGINT).
+            Legacy: --interface IF (a legacy vport's interface). Prints JSON counts on exit (--seconds, SIGTERM or SIGINT).
             """
     )
 

@@ -93,7 +93,7 @@ final class DataplaneControlTests: XCTestCase {
         kill(sink.processIdentifier, SIGKILL)
         sink.waitUntilExit()
         let gone = try waitFor([.nfGone])
-        XCTAssertEqual(gone.first?.pid, sink.processIdentifier)
+        XCTAssertEqual(gone.first { $0.kind == .nfGone }?.pid, sink.processIdentifier)
         _ = try e2d.stop()
     }
 

@@ -68,7 +68,7 @@ final class VportTests: XCTestCase {
             })
         let ip = "/usr/sbin/ip"
         defer { _ = try? ToolOutput.of(ip, ["netns", "del", namespace]) }
-        // The router: both TAP interfaces in a namespace of their own, IPv4 forwarding on.
+        // The router: the NF ends of both veth pairs in a namespace of their own, IPv4 forwarding on.
         for command in [["netns", "add", namespace], ["link", "set", inside, "netns", namespace], ["link", "set", outside, "netns", namespace],
                         ["-n", namespace, "addr", "add", "10.1.0.1/24", "dev", inside], ["-n", namespace, "addr", "add", "10.2.0.1/24", "dev", outside],
                         ["-n", namespace, "link", "set", inside, "address", "02:00:00:00:00:42"],

@@ -237,7 +237,7 @@ public struct LinkSpec: Codable, Sendable, Equatable, Hashable {
 }
 
 /// A port for an NF instance (§4): native NFs exchange bursts with E2D through a pair of
-/// shared rings; legacy NFs get an ordinary Linux interface (a TAP device).
+/// shared rings; legacy NFs get an ordinary Linux interface (one end of a veth pair).
 public struct VportSpec: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable {
         case native, legacy
@@ -245,7 +245,8 @@ public struct VportSpec: Codable, Sendable, Equatable {
 
     public var name: String
     public var kind: Kind
-    /// The Linux interface name of a legacy vport (at most 15 characters).
+    /// The Linux interface the legacy NF uses (at most 13 characters; E2D's end of the veth
+    /// pair is this name followed by `-d`).
     public var interface: String?
     /// Ring size of a native vport (a power of two), 1024 by default.
     public var ringSize: Int?
@@ -265,8 +266,8 @@ public struct VportSpec: Codable, Sendable, Equatable {
         switch kind {
         case .legacy:
             if let interface {
-                if interface.isEmpty || interface.count > 15 || interface.contains(where: { $0 == "/" || $0 == "," || $0.isWhitespace }) {
-                    problems.append(DescriptionError(path: "\(path).interface", message: "a Linux interface name of 1-15 characters"))
+                if interface.isEmpty || interface.count > 13 || !interface.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".") }) {
+                    problems.append(DescriptionError(path: "\(path).interface", message: "a Linux interface name of 1-13 letters, digits, '-', '_' or '.' (E2D's end adds -d)"))
                 }
             } else {
                 problems.append(DescriptionError(path: "\(path).interface", message: "a legacy vport needs the Linux interface name to create"))
