@@ -10,11 +10,23 @@ public struct PacketBurst: ~Copyable {
     public let capacity: Int
     public var count: Int = 0
 
+    /// Whether `packets` was allocated by this burst (and is freed with it).
+    private let ownsStorage: Bool
+
     public init(capacity: Int = 32) {
         precondition(capacity > 0 && capacity <= Int(UInt16.max))
         self.capacity = capacity
         packets = .allocate(capacity: capacity)
         packets.initialize(repeating: nil, count: capacity)
+        ownsStorage = true
+    }
+
+    /// A burst over storage someone else owns and keeps (the graph's per-module scratch), so
+    /// making one allocates nothing.
+    init(storage: UnsafeMutablePointer<OpaquePointer?>, capacity: Int) {
+        self.capacity = capacity
+        packets = storage
+        ownsStorage = false
     }
 
     /// The packet at `index`, which must be below `count`.
@@ -38,7 +50,7 @@ public struct PacketBurst: ~Copyable {
     }
 
     deinit {
-        ce2_free_burst(packets, UInt32(count))
-        packets.deallocate()
+        if count > 0 { ce2_free_burst(packets, UInt32(count)) }
+        if ownsStorage { packets.deallocate() }
     }
 }

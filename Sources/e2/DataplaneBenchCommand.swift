@@ -92,8 +92,8 @@ struct DataplaneBenchCommand: ParsableCommand {
                          result.e2dMpps, result.testpmdMpps, result.ratio, result.hugepages ? "hugepages" : "--no-huge"))
             print(String(format: "Table 2, steering step alone (one core, 64 B): header field match %.2f Mpps (BPF classifier %.2f); metadata set + match %.2f Mpps; metadata/header %.2fx (paper, whole NF path: 0.94x)",
                          metadataMatch.headerMatchMpps, metadataMatch.bpfHeaderMatchMpps, metadataMatch.metadataMatchMpps, metadataMatch.metadataToHeaderRatio))
-            print(String(format: "Table 1, NF -> E2D -> NF (E2D on CPU 0, both NFs on CPU 1): native vports %.3f Mpps at 64 B, %.2f Gbps at 1500 B; legacy (veth + af_packet) %.3f Mpps, %.2f Gbps; native/legacy %.1fx at 64 B (paper: 15.24 vs 0.929 Mpps, 16.4x)",
-                         vports.native.mpps64, vports.native.gbps1500, vports.legacy.mpps64, vports.legacy.gbps1500, vports.nativeToLegacy64))
+            print(String(format: "Table 1, NF -> E2D -> NF (E2D on CPU 0, both NFs on CPU 1): native vports %.3f Mpps at 64 B, %.2f Gbps at 1500 B; memif %.3f Mpps, %.2f Gbps; legacy (veth + af_packet) %.3f Mpps, %.2f Gbps; native/legacy %.1fx at 64 B (paper: 15.24 vs 0.929 Mpps, 16.4x)",
+                         vports.native.mpps64, vports.native.gbps1500, vports.memif.mpps64, vports.memif.gbps1500, vports.legacy.mpps64, vports.legacy.gbps1500, vports.nativeToLegacy64))
             print(String(format: "Rule update (%d rules): one per request %.1f us on the dataplane thread, %.1f us round trip; batched %.2f us per rule applied, %.1f us per rule round trip (paper: 20 us)",
                          vports.ruleUpdate.rules, vports.ruleUpdate.singleAppliedMicros, vports.ruleUpdate.singleRoundTripMicros,
                          vports.ruleUpdate.batchedAppliedMicrosPerRule, vports.ruleUpdate.batchedRoundTripMicrosPerRule))

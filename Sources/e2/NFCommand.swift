@@ -29,6 +29,7 @@ struct NFCommand: ParsableCommand {
     @Option(help: "The native vport to receive from (forward, sink) or send to (source).") var vport: String?
     @Option(help: "forward: the native vport to send to (default: the same vport).") var to: String?
     @Option(help: "The Linux interface of a legacy vport (legacy source and sink).") var interface: String?
+    @Option(help: "Attach through memif instead: the socket of an E2D port `net_memif...,role=server,socket=PATH` (measured against native vports).") var memif: String?
     @Option(help: "Frame size in bytes for source (64-1514).") var size: Int = 64
     @Option(help: "Distinct flows for source (source ports).") var flows: Int = 64
     @Option(help: "Packets for source to send (0: until stopped).") var count: Int = 0
@@ -48,7 +49,7 @@ struct NFCommand: ParsableCommand {
     func validate() throws {
         guard (64...1514).contains(size) else { throw ValidationError("--size is 64-1514") }
         guard flows >= 1 && flows <= 65535 else { throw ValidationError("--flows is 1-65535") }
-        guard (dataplane != nil) != (interface != nil) else { throw ValidationError("give --dataplane (native) or --interface (legacy), not both") }
+        guard [dataplane, interface, memif].compactMap({ $0 }).count == 1 else { throw ValidationError("give one of --dataplane (native), --interface (legacy) or --memif") }
         if dataplane != nil && vport == nil { throw ValidationError("a native NF needs --vport") }
         if interface != nil && kind == .forward { throw ValidationError("a legacy forwarder is any Linux program on the interface; e2 nf has legacy source and sink only") }
     }
@@ -74,7 +75,19 @@ struct NFCommand: ParsableCommand {
         var counts = (packets: UInt64(0), bytes: UInt64(0), failed: UInt64(0))
         do {
             if let dataplane {
-                counts = try runNative(dataplane: dataplane, shouldStop: shouldStop)
+                let nf = try NativeNF(dataplane: dataplane, lcore: lcore, cpu: cpu)
+                let input = try nf.attach(vport!)
+                let output = try to.map { try nf.attach($0) } ?? input
+                counts = run(input, output, pool: nf.pool, shouldStop: shouldStop)
+            } else if let memif {
+                // An ordinary DPDK process of its own with a memif client port (copies at both ends).
+                var options = EALOptions.forThisMachine(filePrefix: "e2nf-\(getpid())", memoryMegabytes: 256,
+                                                        virtualDevices: ["net_memif_nf,role=client,socket=\(memif),id=0"])
+                options.lcores = "\(lcore)@\(cpu)"
+                try EAL.start(options)
+                let pool = try PacketPool(name: "nf", count: 8191)
+                let port = try EthernetPort(named: "net_memif_nf", pool: pool)
+                counts = run(port, port, pool: pool, shouldStop: shouldStop)
             } else if let interface {
                 counts = try runLegacy(LegacyInterfaceSocket(interface: interface), shouldStop: shouldStop)
             }
@@ -88,10 +101,8 @@ struct NFCommand: ParsableCommand {
                                            mpps: Double(counts.packets) / time / 1e6, gbps: Double(counts.bytes) * 8 / time / 1e9, failed: counts.failed)))
     }
 
-    func runNative(dataplane: String, shouldStop: () -> Bool) throws -> (UInt64, UInt64, UInt64) {
-        let nf = try NativeNF(dataplane: dataplane, lcore: lcore, cpu: cpu)
-        let input = try nf.attach(vport!)
-        let output = try to.map { try nf.attach($0) } ?? input
+    /// The NF loop over any burst endpoint: a native vport, or a memif port.
+    func run<Input: BurstEndpoint, Output: BurstEndpoint>(_ input: Input, _ output: Output, pool: PacketPool, shouldStop: () -> Bool) -> (UInt64, UInt64, UInt64) {
         var burst = PacketBurst(capacity: 32)
         let pacer = Pacer(rate: rate)
         var packets: UInt64 = 0, bytes: UInt64 = 0, failed: UInt64 = 0
@@ -104,7 +115,7 @@ struct NFCommand: ParsableCommand {
                 let wanted = count > 0 ? min(32, count - Int(packets)) : 32
                 if wanted <= 0 { return (packets, bytes, failed) }
                 pacer.wait(forPacketsSent: packets)
-                guard burst.allocate(wanted, from: nf.pool) else { moved = 0; break }
+                guard burst.allocate(wanted, from: pool) else { moved = 0; break }
                 for index in 0..<burst.count {
                     _ = PacketBytes.fillUDP(burst[index], sourcePort: UInt16(1024 + flow), destinationPort: 9, length: size)
                     flow = (flow + 1) % flows
@@ -184,3 +195,12 @@ struct Pacer {
         }
     }
 }
+
+/// Where an NF receives and sends bursts.
+protocol BurstEndpoint {
+    func receive(into burst: inout PacketBurst) -> Int
+    func send(_ burst: inout PacketBurst) -> Int
+}
+
+extension NFVport: BurstEndpoint {}
+extension EthernetPort: BurstEndpoint {}

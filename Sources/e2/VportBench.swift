@@ -20,6 +20,8 @@ struct VportBench {
             var gbps1500: Double
         }
         var native: Rate
+        /// The alternative for native NFs: memif ports (E2D server, NF client), measured the same way.
+        var memif: Rate
         var legacy: Rate
         /// native / legacy at 64 B (paper: 15.24 / 0.929 = 16.4x).
         var nativeToLegacy64: Double
@@ -44,13 +46,16 @@ struct VportBench {
         let (legacyIn, legacyOut) = ("e2bi\(tag)", "e2bo\(tag)")
         let config = directory.appendingPathComponent("e2d.json")
         try Data("""
-            {"ports": [{"name": "null", "device": "net_null0"}],
+            {"ports": [{"name": "null", "device": "net_null0"},
+                       {"name": "ma", "device": "net_memif_a", "args": "role=server,socket=\(directory.path)/ma.sock,id=0"},
+                       {"name": "mb", "device": "net_memif_b", "args": "role=server,socket=\(directory.path)/mb.sock,id=0"}],
              "vports": [{"name": "a", "kind": "native", "ringSize": 4096}, {"name": "b", "kind": "native", "ringSize": 4096},
                         {"name": "la", "kind": "legacy", "interface": "\(legacyIn)"}, {"name": "lb", "kind": "legacy", "interface": "\(legacyOut)"}],
              "modules": [{"name": "fromA", "type": "input", "port": "a"}, {"name": "toB", "type": "output", "port": "b"},
                          {"name": "fromLA", "type": "input", "port": "la"}, {"name": "toLB", "type": "output", "port": "lb"},
+                         {"name": "fromMA", "type": "input", "port": "ma"}, {"name": "toMB", "type": "output", "port": "mb"},
                          {"name": "rules", "type": "classifier", "gates": 1, "rules": [], "defaultGate": 0}],
-             "links": [{"from": "fromA", "to": "toB"}, {"from": "fromLA", "to": "toLB"}],
+             "links": [{"from": "fromA", "to": "toB"}, {"from": "fromLA", "to": "toLB"}, {"from": "fromMA", "to": "toMB"}],
              "memoryMegabytes": 512}
             """.utf8).write(to: config)
         let prefix = "bench-vp-\(getpid())"
@@ -78,21 +83,34 @@ struct VportBench {
         let vports = try client.statistics().vports
         guard let sourceLcore = vports["a"]?.nfLcore, let sinkLcore = vports["b"]?.nfLcore else { throw ValidationError("no lcores for the native vports") }
 
-        func measure(_ size: Int, native: Bool) throws -> (mpps: Double, gbps: Double) {
+        enum Path { case native, memif, legacy }
+        func measure(_ size: Int, _ path: Path) throws -> (mpps: Double, gbps: Double) {
             let common = ["--size", String(size), "--seconds", String(seconds)]
-            let sinkArguments = native ? ["sink", "--dataplane", prefix, "--lcore", String(sinkLcore), "--cpu", "1", "--vport", "b"] : ["sink", "--interface", legacyOut]
-            let sourceArguments = native ? ["source", "--dataplane", prefix, "--lcore", String(sourceLcore), "--cpu", "1", "--vport", "a"] : ["source", "--interface", legacyIn]
-            let sink = try start(sinkArguments + ["--seconds", String(seconds + 1)], legacy: !native)
-            usleep(300_000)
-            let source = try start(sourceArguments + common, legacy: !native)
-            _ = try finish(source)
-            let counts = try finish(sink)
+            let sinkArguments, sourceArguments: [String]
+            switch path {
+            case .native:
+                sinkArguments = ["sink", "--dataplane", prefix, "--lcore", String(sinkLcore), "--cpu", "1", "--vport", "b"]
+                sourceArguments = ["source", "--dataplane", prefix, "--lcore", String(sourceLcore), "--cpu", "1", "--vport", "a"]
+            case .memif:
+                sinkArguments = ["sink", "--memif", directory.path + "/mb.sock", "--lcore", "1", "--cpu", "1"]
+                sourceArguments = ["source", "--memif", directory.path + "/ma.sock", "--lcore", "1", "--cpu", "1"]
+            case .legacy:
+                sinkArguments = ["sink", "--interface", legacyOut]
+                sourceArguments = ["source", "--interface", legacyIn]
+            }
+            let legacy = path == .legacy
+            let sink = try start(sinkArguments + ["--seconds", String(seconds + 1.5)], legacy: legacy)
+            usleep(path == .memif ? 800_000 : 300_000)  // a memif client needs a moment to connect
+            let source = try start(sourceArguments + common, legacy: legacy)
+            _ = try finish(source, legacy: legacy)
+            let counts = try finish(sink, legacy: legacy)
             // The sink ran one second longer than the source; rate over the source's time.
             let packets = counts["packets"] ?? 0, bytes = counts["bytes"] ?? 0
             return (packets / seconds / 1e6, bytes * 8 / seconds / 1e9)
         }
-        let native64 = try measure(64, native: true), native1500 = try measure(1500, native: true)
-        let legacy64 = try measure(64, native: false), legacy1500 = try measure(1500, native: false)
+        let native64 = try measure(64, .native), native1500 = try measure(1500, .native)
+        let memif64 = try measure(64, .memif), memif1500 = try measure(1500, .memif)
+        let legacy64 = try measure(64, .legacy), legacy1500 = try measure(1500, .legacy)
 
         // Per-rule update time: 100 rules one request each, then 100 in one batch, then removed.
         let count = 100
@@ -108,7 +126,8 @@ struct VportBench {
         let batchRoundTrip = Self.micros(ContinuousClock.now - batchStart)
         let update = RuleUpdate(rules: count, singleAppliedMicros: applied / Double(count), singleRoundTripMicros: roundTrip / Double(count),
                                 batchedAppliedMicrosPerRule: (batch.appliedMicros ?? 0) / Double(count), batchedRoundTripMicrosPerRule: batchRoundTrip / Double(count))
-        return Result(native: .init(mpps64: native64.mpps, gbps1500: native1500.gbps), legacy: .init(mpps64: legacy64.mpps, gbps1500: legacy1500.gbps),
+        return Result(native: .init(mpps64: native64.mpps, gbps1500: native1500.gbps), memif: .init(mpps64: memif64.mpps, gbps1500: memif1500.gbps),
+                      legacy: .init(mpps64: legacy64.mpps, gbps1500: legacy1500.gbps),
                       nativeToLegacy64: native64.mpps / max(legacy64.mpps, 1e-9), ruleUpdate: update)
     }
 
@@ -133,7 +152,7 @@ struct VportBench {
         return (process, Thread.detachNewThreadCollecting(output.fileHandleForReading))
     }
 
-    func finish(_ started: (Process, Thread.Collector)) throws -> [String: Double] {
+    func finish(_ started: (Process, Thread.Collector), legacy: Bool) throws -> [String: Double] {
         let text = started.1.wait()
         started.0.waitUntilExit()
         guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {

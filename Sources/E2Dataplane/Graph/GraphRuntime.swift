@@ -1,20 +1,71 @@
 import CE2DPDK
 
-/// One module in the running graph with its wiring, its per-gate counts and the scratch
-/// burst it gathers each gate's packets into. Made when the graph is linked; never on the
-/// packet path.
+/// What the packet path needs of one module, in one flat buffer: no reference counting and no
+/// dynamic exclusivity checks per burst (the `GraphNode` owning the module keeps it alive).
+struct NodeSlot {
+    /// The module, unretained, called through its concrete type (`dispatch`): an existential
+    /// call retained and released the module on every burst.
+    var object: UnsafeMutableRawPointer
+    var type: ModuleSpec.Kind
+    var gateCount: Int
+    /// Node index per gate, -1 when the gate is not linked (its packets are dropped).
+    var targets: UnsafeMutablePointer<Int32>
+    var gateCounts: UnsafeMutablePointer<UInt64>
+    var gates: UnsafeMutablePointer<UInt16>
+    /// Where this module gathers one gate's packets before handing them on.
+    var scratch: UnsafeMutablePointer<OpaquePointer?>
+    var packets: UInt64 = 0
+    var unlinkedDrops: UInt64 = 0
+}
+
+/// An input module (unretained) and its node, for the poll loop.
+struct InputSlot {
+    var object: UnsafeMutableRawPointer
+    var node: Int
+}
+
+/// Calls a module of a known class without retaining it; the `GraphNode` keeps it alive.
+@inline(__always)
+func callModule<Module: PacketModule>(_ type: Module.Type, _ object: UnsafeMutableRawPointer, _ burst: inout PacketBurst,
+                                      _ gates: UnsafeMutablePointer<UInt16>, _ context: ModuleContext) -> ModuleVerdict {
+    Unmanaged<Module>.fromOpaque(object)._withUnsafeGuaranteedRef { $0.process(&burst, gates: gates, context: context) }
+}
+
+extension NodeSlot {
+    /// The module's `process`, dispatched on its type.
+    @inline(__always)
+    func dispatch(_ burst: inout PacketBurst, context: ModuleContext) -> ModuleVerdict {
+        switch type {
+        case .input: callModule(InputModule.self, object, &burst, gates, context)
+        case .output: callModule(OutputModule.self, object, &burst, gates, context)
+        case .drop: callModule(DropModule.self, object, &burst, gates, context)
+        case .classifier: callModule(ClassifierModule.self, object, &burst, gates, context)
+        case .tagSet: callModule(TagSetModule.self, object, &burst, gates, context)
+        case .tagMatch: callModule(TagMatchModule.self, object, &burst, gates, context)
+        case .tagStrip: callModule(TagStripModule.self, object, &burst, gates, context)
+        case .flowSteer: callModule(FlowSteerModule.self, object, &burst, gates, context)
+        case .flowTracker: callModule(FlowTrackerModule.self, object, &burst, gates, context)
+        case .nshEncap: callModule(NSHEncapModule.self, object, &burst, gates, context)
+        case .nshDecap: callModule(NSHDecapModule.self, object, &burst, gates, context)
+        case .tee: callModule(TeeModule.self, object, &burst, gates, context)
+        case .counter: callModule(CounterModule.self, object, &burst, gates, context)
+        }
+    }
+}
+
+/// One module in the running graph: it owns the module and the buffers its slot points to.
+/// Made when the graph is linked; never on the packet path.
 final class GraphNode {
     let name: String
     let type: ModuleSpec.Kind
     let module: any PacketModule
     let gateCount: Int
-    /// Node index per gate, -1 when the gate is not linked (its packets are dropped).
     let targets: UnsafeMutablePointer<Int32>
     let gateCounts: UnsafeMutablePointer<UInt64>
     let gates: UnsafeMutablePointer<UInt16>
-    var scratch: PacketBurst
-    var packets: UInt64 = 0
-    var unlinkedDrops: UInt64 = 0
+    let scratch: UnsafeMutablePointer<OpaquePointer?>
+    /// The node's slot in the runtime's current buffer.
+    var slot: UnsafeMutablePointer<NodeSlot>?
 
     init(name: String, type: ModuleSpec.Kind, module: any PacketModule, burstCapacity: Int) {
         self.name = name
@@ -27,13 +78,18 @@ final class GraphNode {
         gateCounts.initialize(repeating: 0, count: max(gateCount, 1))
         gates = .allocate(capacity: burstCapacity)
         gates.initialize(repeating: 0, count: burstCapacity)
-        scratch = PacketBurst(capacity: burstCapacity)
+        scratch = .allocate(capacity: burstCapacity)
+        scratch.initialize(repeating: nil, count: burstCapacity)
     }
+
+    var packets: UInt64 { slot?.pointee.packets ?? 0 }
+    var unlinkedDrops: UInt64 { slot?.pointee.unlinkedDrops ?? 0 }
 
     deinit {
         targets.deallocate()
         gateCounts.deallocate()
         gates.deallocate()
+        scratch.deallocate()
     }
 }
 
@@ -46,7 +102,8 @@ public final class GraphRuntime {
     var vports: [String: Vport]
     var monitors: [String: VportMonitor]
     var nodes: [GraphNode] = []
-    var inputNodes: [Int] = []
+    var slots: UnsafeMutablePointer<NodeSlot>?
+    var inputs = UnsafeMutableBufferPointer<InputSlot>(start: nil, count: 0)
     var monitorList: [VportMonitor] = []
     let burstCapacity = 32
     /// Counts of modules that were replaced or removed, kept so statistics never go back.
@@ -58,6 +115,11 @@ public final class GraphRuntime {
         self.vports = vports
         self.monitors = monitors
         relink()
+    }
+
+    deinit {
+        slots?.deallocate()
+        inputs.deallocate()
     }
 
     /// Replaces the configuration and the modules named in `replacing` (nil removes), then
@@ -79,24 +141,43 @@ public final class GraphRuntime {
         var built: [GraphNode] = []
         for spec in configuration.allModules() {
             guard let module = modules[spec.name] else { continue }
-            let node = GraphNode(name: spec.name, type: spec.type, module: module, burstCapacity: burstCapacity)
-            if let old = previous[spec.name] {
-                node.packets = old.packets
-                node.unlinkedDrops = old.unlinkedDrops
-                for gate in 0..<min(old.gateCount, node.gateCount) { node.gateCounts[gate] = old.gateCounts[gate] }
-            }
             index[spec.name] = built.count
-            built.append(node)
+            built.append(GraphNode(name: spec.name, type: spec.type, module: module, burstCapacity: burstCapacity))
         }
         for link in configuration.allLinks() {
             guard let source = link.source, let from = index[source.module], let to = index[link.to], source.gate < built[from].gateCount else { continue }
             built[from].targets[source.gate] = Int32(to)
         }
+        let newSlots = UnsafeMutablePointer<NodeSlot>.allocate(capacity: max(built.count, 1))
+        for (position, node) in built.enumerated() {
+            var slot = NodeSlot(object: Unmanaged.passUnretained(node.module as AnyObject).toOpaque(), type: node.type,
+                                gateCount: node.gateCount, targets: node.targets, gateCounts: node.gateCounts,
+                                gates: node.gates, scratch: node.scratch)
+            if let old = previous[node.name] {
+                slot.packets = old.packets
+                slot.unlinkedDrops = old.unlinkedDrops
+                for gate in 0..<min(old.gateCount, node.gateCount) { node.gateCounts[gate] = old.gateCounts[gate] }
+            }
+            (newSlots + position).initialize(to: slot)
+            node.slot = newSlots + position
+        }
         for node in previous.values where index[node.name] == nil {
             retiredCounts[node.name] = (node.packets, (0..<node.gateCount).map { node.gateCounts[$0] }, node.unlinkedDrops)
         }
+        for node in nodes { node.slot = nil }
+        if let slots {
+            slots.deinitialize(count: nodes.count)
+            slots.deallocate()
+        }
         nodes = built
-        inputNodes = built.indices.filter { built[$0].type == .input }
+        slots = newSlots
+        inputs.deallocate()
+        let inputNodes = built.indices.filter { built[$0].type == .input }
+        inputs = .allocate(capacity: inputNodes.count)
+        for (position, node) in inputNodes.enumerated() {
+            let input = built[node].module as! InputModule
+            inputs.baseAddress!.advanced(by: position).initialize(to: InputSlot(object: Unmanaged.passUnretained(input).toOpaque(), node: node))
+        }
         monitorList = Array(monitors.values)
     }
 
@@ -104,47 +185,52 @@ public final class GraphRuntime {
     /// handed on, and the burst is empty.
     @inline(__always)
     func push(_ index: Int, _ burst: inout PacketBurst, context: ModuleContext) {
-        let node = nodes[index]
-        node.packets &+= UInt64(burst.count)
-        switch node.module.process(&burst, gates: node.gates, context: context) {
+        let slot = slots.unsafelyUnwrapped + index
+        slot.pointee.packets &+= UInt64(burst.count)
+        let gates = slot.pointee.gates
+        switch slot.pointee.dispatch(&burst, context: context) {
         case .consumed:
             burst.count = 0
         case .allTo(let gate):
-            forward(node, Int(gate), &burst, context: context)
+            forward(slot, Int(gate), &burst, context: context)
         case .perPacket:
-            for gate in 0..<node.gateCount {
-                for packet in 0..<burst.count where Int(node.gates[packet]) == gate {
-                    node.scratch.packets[node.scratch.count] = burst.packets[packet]
-                    node.scratch.count += 1
+            let gateCount = slot.pointee.gateCount
+            var scratch = PacketBurst(storage: slot.pointee.scratch, capacity: burstCapacity)
+            for gate in 0..<gateCount {
+                for packet in 0..<burst.count where Int(gates[packet]) == gate {
+                    scratch.packets[scratch.count] = burst.packets[packet]
+                    scratch.count += 1
                 }
-                if node.scratch.count > 0 { forward(node, gate, &node.scratch, context: context) }
+                if scratch.count > 0 { forward(slot, gate, &scratch, context: context) }
             }
             burst.count = 0
         case .everyGate:
-            for gate in 1..<max(node.gateCount, 1) {
+            let gateCount = slot.pointee.gateCount
+            var scratch = PacketBurst(storage: slot.pointee.scratch, capacity: burstCapacity)
+            for gate in 1..<max(gateCount, 1) {
                 for packet in 0..<burst.count {
                     guard let copy = ce2_mbuf_copy(burst.packets[packet], context.pool) else { continue }
-                    node.scratch.packets[node.scratch.count] = copy
-                    node.scratch.count += 1
+                    scratch.packets[scratch.count] = copy
+                    scratch.count += 1
                 }
-                if node.scratch.count > 0 { forward(node, gate, &node.scratch, context: context) }
+                if scratch.count > 0 { forward(slot, gate, &scratch, context: context) }
             }
-            if node.gateCount > 0 { forward(node, 0, &burst, context: context) } else { burst.free() }
+            if gateCount > 0 { forward(slot, 0, &burst, context: context) } else { burst.free() }
         }
     }
 
     @inline(__always)
-    func forward(_ node: GraphNode, _ gate: Int, _ burst: inout PacketBurst, context: ModuleContext) {
+    func forward(_ slot: UnsafeMutablePointer<NodeSlot>, _ gate: Int, _ burst: inout PacketBurst, context: ModuleContext) {
         let count = burst.count
-        guard gate < node.gateCount else {
-            node.unlinkedDrops &+= UInt64(count)
+        guard gate < slot.pointee.gateCount else {
+            slot.pointee.unlinkedDrops &+= UInt64(count)
             burst.free()
             return
         }
-        node.gateCounts[gate] &+= UInt64(count)
-        let target = Int(node.targets[gate])
+        slot.pointee.gateCounts[gate] &+= UInt64(count)
+        let target = Int(slot.pointee.targets[gate])
         if target < 0 {
-            node.unlinkedDrops &+= UInt64(count)
+            slot.pointee.unlinkedDrops &+= UInt64(count)
             burst.free()
         } else {
             push(target, &burst, context: context)
@@ -155,11 +241,11 @@ public final class GraphRuntime {
     @inline(__always)
     func pollInputs(_ burst: inout PacketBurst, context: ModuleContext) -> Bool {
         var busy = false
-        for index in inputNodes {
-            let input = unsafeDowncast(nodes[index].module, to: InputModule.self)
-            if input.poll(&burst, context: context) > 0 {
+        for input in inputs {
+            let received = Unmanaged<InputModule>.fromOpaque(input.object)._withUnsafeGuaranteedRef { $0.poll(&burst, context: context) }
+            if received > 0 {
                 busy = true
-                push(index, &burst, context: context)
+                push(input.node, &burst, context: context)
             }
         }
         return busy
