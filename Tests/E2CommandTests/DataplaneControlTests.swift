@@ -6,15 +6,17 @@ import XCTest
 /// keeps pinned flows on their instance; overload and stalls are reported; bad requests
 /// change nothing.
 final class DataplaneControlTests: XCTestCase {
-    func testASplitUnderTrafficLosesNoPacketAndExceptionsKeepPinnedFlowsWhereTheyWere() throws {
+    func testRuleChangesAndASplitUnderTrafficLoseNoPacketAndExceptionsKeepPinnedFlowsWhereTheyWere() throws {
         let e2d = try RunningDataplane(configuration: """
             {"ports": [{"name": "b", "device": "net_pcap_b", "args": "rx_pcap=DIR/empty.pcap,tx_pcap=DIR/b.pcap"},
                        {"name": "c", "device": "net_pcap_c", "args": "rx_pcap=DIR/empty.pcap,tx_pcap=DIR/c.pcap"}],
              "vports": [{"name": "a", "kind": "native", "ringSize": 4096}],
              "modules": [{"name": "rx", "type": "input", "port": "a"},
+                         {"name": "udp", "type": "classifier", "gates": 2, "rules": [{"filter": "udp", "gate": 0}], "defaultGate": 1},
                          {"name": "steer", "type": "flowSteer", "gates": 2, "fields": ["src_port"], "ranges": [{"lower": 0, "upper": 65535, "gate": 0}]},
-                         {"name": "toB", "type": "output", "port": "b"}, {"name": "toC", "type": "output", "port": "c"}],
-             "links": [{"from": "rx", "to": "steer"}, {"from": "steer:0", "to": "toB"}, {"from": "steer:1", "to": "toC"}]}
+                         {"name": "toB", "type": "output", "port": "b"}, {"name": "toC", "type": "output", "port": "c"}, {"name": "other", "type": "drop"}],
+             "links": [{"from": "rx", "to": "udp"}, {"from": "udp:0", "to": "steer"}, {"from": "udp:1", "to": "other"},
+                       {"from": "steer:0", "to": "toB"}, {"from": "steer:1", "to": "toC"}]}
             """, prepare: { try UDPPcap.writeEmpty($0 + "/empty.pcap") })
         let total = 30_000, flows = 64
         let lcore = try XCTUnwrap(try e2d.client.statistics().vports["a"]?.nfLcore)
@@ -29,6 +31,13 @@ final class DataplaneControlTests: XCTestCase {
             seen = try e2d.client.statistics().modules["rx"]?.packets ?? 0
         }
         XCTAssertGreaterThanOrEqual(seen, 3_000)
+        // Classifier rules added and removed one by one while packets flow; every UDP packet
+        // must still pass.
+        for round in 0..<10 {
+            try e2d.client.addRules([.init(filter: "udp and src port \(1024 + round)", gate: 0)], to: "udp", at: 0)
+            try e2d.client.addRules([.init(filter: "tcp", gate: 1)], to: "udp")
+            try e2d.client.removeRules(["udp and src port \(1024 + round)", "tcp"], from: "udp")
+        }
         let pinned = (0..<32).map { 1024 + $0 }
         let pins = pinned.map { FlowSpec(source: "10.0.0.1", destination: "192.0.2.7", sourcePort: $0, destinationPort: 9, proto: 17, gate: 0) }
         try e2d.client.batch([
@@ -40,6 +49,7 @@ final class DataplaneControlTests: XCTestCase {
         UDPPcap.waitUntilStill(e2d.path("c.pcap"))
         let statistics = try e2d.stop()
         XCTAssertEqual((statistics["modules"] as? [String: [String: Any]])?["steer"]?["packets"] as? Int, total)
+        XCTAssertEqual((statistics["modules"] as? [String: [String: Any]])?["other"]?["packets"] as? Int, 0)
 
         // Read both outputs back with tshark: source port per packet.
         func ports(_ file: String) throws -> [Int] {
