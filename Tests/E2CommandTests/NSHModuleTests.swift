@@ -6,7 +6,8 @@ import XCTest
 /// decapsulation module giving back the original frames with their metadata tags.
 final class NSHModuleTests: XCTestCase {
     func testEncapsulatedTrafficDecodesInTsharkAndDecapsulationRestoresFramesAndTags() throws {
-        // in -> set tag slot 2 = 7 -> NSH encap -> tee: gate 0 to nsh.pcap, gate 1 -> decap ->
+        // in -> set tag slot 2 = 7 -> NSH encap -> tee: gate 0 to nsh.pcap, gate 1 -> strip ->
+        // steer by service path ->  decap ->
         // match slot 2 == 7 -> back.pcap (a mismatch would go to the drop module).
         let e2d = try RunningDataplane(configuration: """
             {"ports": [{"name": "in", "device": "net_pcap_in", "args": "rx_pcap=DIR/in.pcap"},
@@ -20,11 +21,13 @@ final class NSHModuleTests: XCTestCase {
                          {"name": "toWire", "type": "output", "port": "nsh"},
                          {"name": "decap", "type": "nshDecap"},
                          {"name": "strip", "type": "tagStrip"},
+                         {"name": "path", "type": "nshSteer", "servicePaths": [17, 4242]},
                          {"name": "check", "type": "tagMatch", "slot": 2, "values": [7]},
                          {"name": "toBack", "type": "output", "port": "back"},
                          {"name": "mismatch", "type": "drop"}],
              "links": [{"from": "rx", "to": "tag"}, {"from": "tag", "to": "encap"}, {"from": "encap", "to": "copy"},
-                       {"from": "copy:0", "to": "toWire"}, {"from": "copy:1", "to": "strip"}, {"from": "strip", "to": "decap"},
+                       {"from": "copy:0", "to": "toWire"}, {"from": "copy:1", "to": "strip"}, {"from": "strip", "to": "path"},
+                       {"from": "path:1", "to": "decap"}, {"from": "path:0", "to": "mismatch"}, {"from": "path:2", "to": "mismatch"},
                        {"from": "decap:0", "to": "check"}, {"from": "decap:1", "to": "mismatch"},
                        {"from": "check:0", "to": "toBack"}, {"from": "check:1", "to": "mismatch"}]}
             """, prepare: { directory in
@@ -35,6 +38,7 @@ final class NSHModuleTests: XCTestCase {
         let statistics = try e2d.stop()
         let modules = try XCTUnwrap(statistics["modules"] as? [String: [String: Any]])
         XCTAssertEqual(modules["check"]?["gates"] as? [Int], [100, 0], "every packet's tag came back through NSH (the strip module cleared it first)")
+        XCTAssertEqual(modules["path"]?["gates"] as? [Int], [0, 100, 0], "steered by service path 4242")
         XCTAssertEqual(statistics["droppedByPolicy"] as? Int, 0)
 
         // tshark reads the service path, index and the tag's MD type 2 context header.

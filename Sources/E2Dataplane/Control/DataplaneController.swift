@@ -366,6 +366,8 @@ public final class DataplaneController: @unchecked Sendable {
                                   servicePath: UInt32(spec.servicePath ?? 0), serviceIndex: UInt8(spec.serviceIndex ?? 255))
         case .nshDecap:
             return NSHDecapModule()
+        case .nshSteer:
+            return NSHSteerModule(servicePaths: spec.servicePaths ?? [])
         }
     }
 }

@@ -47,6 +47,7 @@ extension NodeSlot {
         case .flowTracker: callModule(FlowTrackerModule.self, object, &burst, gates, context)
         case .nshEncap: callModule(NSHEncapModule.self, object, &burst, gates, context)
         case .nshDecap: callModule(NSHDecapModule.self, object, &burst, gates, context)
+        case .nshSteer: callModule(NSHSteerModule.self, object, &burst, gates, context)
         case .tee: callModule(TeeModule.self, object, &burst, gates, context)
         case .counter: callModule(CounterModule.self, object, &burst, gates, context)
         }

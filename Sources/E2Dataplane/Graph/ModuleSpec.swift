@@ -28,6 +28,9 @@ public struct ModuleSpec: Codable, Sendable, Equatable {
         case nshEncap
         /// Removes an NSH header: gate 0 decapsulated (tags restored), gate 1 not NSH.
         case nshDecap
+        /// Steers NSH packets by service path without changing them: gate i for
+        /// `servicePaths[i]`, the last gate for other paths and for packets that are not NSH.
+        case nshSteer
         /// Every packet to every one of `gates` gates (copies for gates 1 and up).
         case tee
         /// Counts packets and bytes; one gate.
@@ -76,10 +79,13 @@ public struct ModuleSpec: Codable, Sendable, Equatable {
     /// Ethernet addresses of the NSH outer header, `02:00:00:00:00:01`.
     public var destination: String?
     public var source: String?
+    /// nshSteer: the service paths, one gate each.
+    public var servicePaths: [Int]?
 
     public init(name: String, type: Kind, port: String? = nil, rules: [Rule]? = nil, gates: Int? = nil, defaultGate: Int? = nil,
                 slot: Int? = nil, value: Int? = nil, values: [Int]? = nil, fields: [String]? = nil, ranges: [Range]? = nil,
-                idleSeconds: Double? = nil, servicePath: Int? = nil, serviceIndex: Int? = nil, destination: String? = nil, source: String? = nil) {
+                idleSeconds: Double? = nil, servicePath: Int? = nil, serviceIndex: Int? = nil, destination: String? = nil, source: String? = nil,
+                servicePaths: [Int]? = nil) {
         self.name = name
         self.type = type
         self.port = port
@@ -96,11 +102,12 @@ public struct ModuleSpec: Codable, Sendable, Equatable {
         self.serviceIndex = serviceIndex
         self.destination = destination
         self.source = source
+        self.servicePaths = servicePaths
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, type, port, rules, gates, defaultGate, slot, value, values, fields, ranges, idleSeconds
-        case servicePath, serviceIndex, destination, source
+        case servicePath, serviceIndex, destination, source, servicePaths
     }
 
     public init(from decoder: any Decoder) throws {
@@ -122,6 +129,7 @@ public struct ModuleSpec: Codable, Sendable, Equatable {
         serviceIndex = try container.decodeUnlessAbsent(Int.self, forKey: .serviceIndex)
         destination = try container.decodeUnlessAbsent(String.self, forKey: .destination)
         source = try container.decodeUnlessAbsent(String.self, forKey: .source)
+        servicePaths = try container.decodeUnlessAbsent([Int].self, forKey: .servicePaths)
     }
 
     /// How many output gates the module has.
@@ -131,6 +139,7 @@ public struct ModuleSpec: Codable, Sendable, Equatable {
         case .input, .tagSet, .tagStrip, .flowTracker, .nshEncap, .counter: 1
         case .nshDecap: 2
         case .tagMatch: (values?.count ?? 0) + 1
+        case .nshSteer: (servicePaths?.count ?? 0) + 1
         case .classifier, .flowSteer, .tee: gates ?? 0
         }
     }
@@ -198,6 +207,12 @@ public struct ModuleSpec: Codable, Sendable, Equatable {
             for (member, address) in [("destination", destination), ("source", source)] {
                 if let address, Self.macAddress(address) == nil { problem(member, "an Ethernet address such as 02:00:00:00:00:01") }
             }
+        case .nshSteer:
+            require(servicePaths, "servicePaths", "the service paths to steer by")
+            for (index, path) in (servicePaths ?? []).enumerated() where !(0...0xFF_FFFF).contains(path) {
+                problem("servicePaths[\(index)]", "service path identifiers are 24 bits")
+            }
+            if let paths = servicePaths, Set(paths).count != paths.count { problem("servicePaths", "each service path once") }
         case .tee:
             require(gates, "gates", "a number of gates")
             if let gates, gates < 1 { problem("gates", "a tee has at least one gate") }

@@ -81,3 +81,36 @@ public final class NSHDecapModule: PacketModule {
         return .perPacket
     }
 }
+
+/// Steers NSH packets by service path, leaving them as they are (the switch forwarding a
+/// tunnel, or a server choosing the vport an arriving path is for): gate i for
+/// `servicePaths[i]`, the last gate for anything else.
+public final class NSHSteerModule: PacketModule {
+    let paths: UnsafeMutableBufferPointer<UInt32>
+    public init(servicePaths: [Int]) {
+        paths = .allocate(capacity: servicePaths.count)
+        _ = paths.initialize(from: servicePaths.map { UInt32($0) })
+    }
+    deinit { paths.deallocate() }
+    public var gateCount: Int { paths.count + 1 }
+
+    @inline(__always)
+    public func process(_ burst: inout PacketBurst, gates: UnsafeMutablePointer<UInt16>, context: ModuleContext) -> ModuleVerdict {
+        for index in 0..<burst.count {
+            let packet = burst[index]
+            var gate = paths.count
+            if ce2_mbuf_data_len(packet) >= 22 {
+                let data = ce2_mbuf_data(packet)!
+                if data[12] == 0x89 && data[13] == 0x4f {
+                    let path = UInt32(data[18]) << 16 | UInt32(data[19]) << 8 | UInt32(data[20])
+                    for position in 0..<paths.count where paths[position] == path {
+                        gate = position
+                        break
+                    }
+                }
+            }
+            gates[index] = UInt16(gate)
+        }
+        return .perPacket
+    }
+}
