@@ -42,6 +42,7 @@ let package = Package(
         .library(name: "E2API", targets: ["E2API"]),
         .library(name: "E2Dataplane", targets: ["E2Dataplane"]),
         .library(name: "E2NF", targets: ["E2NF"]),
+        .library(name: "E2Cluster", targets: ["E2Cluster"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -69,12 +70,14 @@ let package = Package(
         .target(name: "E2Dataplane", dependencies: ["E2Engine", "CE2DPDK"], swiftSettings: dpdkSwiftSettings),
         // What a native NF links to exchange bursts with E2D through its vports.
         .target(name: "E2NF", dependencies: ["E2Dataplane", "CE2DPDK"], swiftSettings: dpdkSwiftSettings),
+        // The running cluster: plans turned into E2D and switch configurations, agents, `e2 up`.
+        .target(name: "E2Cluster", dependencies: ["E2Engine", "E2Dataplane", "E2API"], swiftSettings: dpdkSwiftSettings),
 
         // The one executable: wiring only.
         .executableTarget(
             name: "e2",
             dependencies: [
-                "E2Engine", "E2API", "E2Dataplane", "E2NF",
+                "E2Engine", "E2API", "E2Dataplane", "E2NF", "E2Cluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: dpdkSwiftSettings
@@ -85,6 +88,7 @@ let package = Package(
         // Counts the test thread's heap allocations (interposed malloc) for allocation budgets.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         .testTarget(name: "E2DataplaneTests", dependencies: ["E2Dataplane", "E2Engine", "CE2DPDK", "CAllocationCounter"], swiftSettings: dpdkSwiftSettings),
+        .testTarget(name: "E2ClusterTests", dependencies: ["E2Cluster", "E2Engine", "E2Dataplane"], swiftSettings: dpdkSwiftSettings),
         .testTarget(name: "E2CommandTests", dependencies: ["e2", "E2Dataplane"], swiftSettings: dpdkSwiftSettings),
     ],
     swiftLanguageModes: [.v6]

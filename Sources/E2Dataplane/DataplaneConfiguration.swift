@@ -12,6 +12,12 @@ public struct DataplaneConfiguration: Codable, Sendable, Equatable, ValidatedDoc
         public var device: String
         /// The device's arguments (`rx_pcap=in.pcap,tx_pcap=out.pcap`).
         public var args: String?
+
+        public init(name: String, device: String, args: String? = nil) {
+            self.name = name
+            self.device = device
+            self.args = args
+        }
     }
 
     public struct Rule: Codable, Sendable, Equatable {
