@@ -70,3 +70,31 @@ final class ServerWiringTests: XCTestCase {
         }
     }
 }
+
+/// The switch's part of the plans, as `e2 switch` runs it.
+final class SwitchWiringTests: XCTestCase {
+    func testTheExamplesCompileIntoASwitchConfiguration() throws {
+        for policy in ["fig13-bng.e2", "fig14-nat-fw-proxy.e2", "fig2-ids.e2", "fig16-ratelimiter.e2"] {
+            let planned = try ServerWiringTests.plan(policy)
+            let interconnection = planned.plan.interconnection
+            var numbers = Set(planned.context.portGroups.values.flatMap { $0 })
+            numbers.formUnion(interconnection.servers.map(\.switchPort))
+            let ports = Dictionary(uniqueKeysWithValues: numbers.map { ($0, DataplaneConfiguration.Port(name: "p\($0)", device: "net_null\($0)")) })
+            let compiler = SwitchWiringCompiler(context: planned.context, catalog: planned.catalog, tags: planned.tags, ports: ports)
+            let configuration = try compiler.compile(interconnection)
+            XCTAssertEqual(configuration.problems(), [], policy)
+            // Every ingress rule's service path is encapsulated somewhere, every server port is read.
+            let encapsulated = Set(configuration.modules.filter { $0.type == .nshEncap }.compactMap(\.servicePath))
+            XCTAssertEqual(encapsulated, Set(interconnection.switchRules.filter { $0.match == .ingress }.compactMap(\.encapsulate)), policy)
+            for server in interconnection.servers {
+                XCTAssertTrue(configuration.modules.contains { $0.type == .input && $0.port == "p\(server.switchPort)" }, policy)
+            }
+        }
+    }
+
+    func testPortsWithoutDevicesAreNamed() throws {
+        let planned = try ServerWiringTests.plan("fig13-bng.e2")
+        let compiler = SwitchWiringCompiler(context: planned.context, catalog: planned.catalog, tags: planned.tags, ports: [:])
+        XCTAssertThrowsError(try compiler.compile(planned.plan.interconnection)) { XCTAssertTrue("\($0)".contains("has no device"), "\($0)") }
+    }
+}
