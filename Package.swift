@@ -69,7 +69,7 @@ let package = Package(
         .target(name: "E2API", dependencies: ["E2Engine", "CE2OpenSSL", "CE2SQLite"]),
         .target(name: "E2Dataplane", dependencies: ["E2Engine", "CE2DPDK"], swiftSettings: dpdkSwiftSettings),
         // What a native NF links to exchange bursts with E2D through its vports.
-        .target(name: "E2NF", dependencies: ["E2Dataplane", "CE2DPDK"], swiftSettings: dpdkSwiftSettings),
+        .target(name: "E2NF", dependencies: ["E2Dataplane", "CE2DPDK", "CE2OpenSSL"], swiftSettings: dpdkSwiftSettings),
         // The running cluster: plans turned into E2D and switch configurations, agents, `e2 up`.
         .target(name: "E2Cluster", dependencies: ["E2Engine", "E2Dataplane", "E2API"], swiftSettings: dpdkSwiftSettings),
 
@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "E2APITests", dependencies: ["E2API", "CE2OpenSSL"]),
         // Counts the test thread's heap allocations (interposed malloc) for allocation budgets.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
-        .testTarget(name: "E2DataplaneTests", dependencies: ["E2Dataplane", "E2Engine", "CE2DPDK", "CAllocationCounter"], swiftSettings: dpdkSwiftSettings),
+        .testTarget(name: "E2DataplaneTests", dependencies: ["E2Dataplane", "E2NF", "E2Engine", "CE2DPDK", "CAllocationCounter"], swiftSettings: dpdkSwiftSettings),
         .testTarget(name: "E2ClusterTests", dependencies: ["E2Cluster", "E2Engine", "E2Dataplane"], swiftSettings: dpdkSwiftSettings),
         .testTarget(name: "E2CommandTests", dependencies: ["e2", "E2Dataplane"], swiftSettings: dpdkSwiftSettings),
     ],

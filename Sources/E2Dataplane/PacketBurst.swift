@@ -23,7 +23,7 @@ public struct PacketBurst: ~Copyable {
 
     /// A burst over storage someone else owns and keeps (the graph's per-module scratch), so
     /// making one allocates nothing.
-    init(storage: UnsafeMutablePointer<OpaquePointer?>, capacity: Int) {
+    public init(storage: UnsafeMutablePointer<OpaquePointer?>, capacity: Int) {
         self.capacity = capacity
         packets = storage
         ownsStorage = false

@@ -26,6 +26,7 @@
 #include <rte_cycles.h>
 #include <pcap/pcap.h>
 #include <sys/eventfd.h>
+#include <unistd.h>
 
 /// rte_errno is a per-lcore macro; Swift sees this function instead.
 static inline int ce2_errno(void) { return rte_errno; }
@@ -70,6 +71,11 @@ static inline uint8_t *ce2_mbuf_append(struct rte_mbuf *m, uint16_t len) {
 /// Makes room for `len` bytes before the packet's data; NULL when the headroom is too small.
 static inline uint8_t *ce2_mbuf_prepend(struct rte_mbuf *m, uint16_t len) {
     return (uint8_t *)rte_pktmbuf_prepend(m, len);
+}
+
+/// Removes `len` bytes from the end of the packet; -1 when it is shorter.
+static inline int ce2_mbuf_trim(struct rte_mbuf *m, uint16_t len) {
+    return rte_pktmbuf_trim(m, len);
 }
 
 /// Removes `len` bytes from the front of the packet; NULL when it is shorter.
@@ -180,6 +186,9 @@ int ce2_packet_send_batch(int fd, uint8_t *frames, unsigned stride, const uint32
 
 /// Receives up to 64 frames without waiting; how many came (lengths filled), or -1 (EAGAIN when none).
 int ce2_packet_receive_batch(int fd, uint8_t *frames, unsigned stride, uint32_t *lengths, unsigned n);
+
+/// Sleeps for the idle back-off of a poll loop.
+static inline void ce2_idle_sleep(uint32_t microseconds) { usleep(microseconds); }
 
 /// The address of a memzone's memory.
 static inline void *ce2_memzone_address(const struct rte_memzone *zone) { return zone->addr; }
