@@ -44,6 +44,13 @@ public final class EthernetPort {
         return sent
     }
 
+    /// Whether the link is up now (for memif: the peer connected).
+    public var linkUp: Bool {
+        var link = rte_eth_link()
+        guard rte_eth_link_get_nowait(id, &link) == 0 else { return false }
+        return link.link_status == 1
+    }
+
     /// The port's hardware counters.
     public func statistics() throws(DataplaneError) -> rte_eth_stats {
         var stats = rte_eth_stats()

@@ -56,6 +56,7 @@ public final class DataplaneController: @unchecked Sendable {
     /// The runtime's statistics with the loop's own figures added (dataplane thread).
     func statistics(of runtime: GraphRuntime) -> DataplaneStatistics {
         var statistics = runtime.statistics()
+        for (name, port) in ports { statistics.ports[name]?.linkUp = port.linkUp }
         statistics.usesHugepages = usesHugepages
         let elapsed = ContinuousClock.now - started
         statistics.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18

@@ -5,6 +5,8 @@ public struct DataplaneStatistics: Codable, Sendable, Equatable {
         public var sent: UInt64 = 0
         /// Packets the port did not take on transmit.
         public var dropped: UInt64 = 0
+        /// Whether the link is up (a memif port whose peer connected); nil for vports.
+        public var linkUp: Bool?
     }
 
     public struct Module: Codable, Sendable, Equatable {
