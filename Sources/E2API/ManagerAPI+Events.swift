@@ -21,6 +21,7 @@ extension ManagerAPI {
             event.problem = status.problem
         }
         events.publish("placement", event)
+        placementObserver?()
     }
 
     /// The stream: events after `Last-Event-ID` (or `?since=`), then new ones as they come,

@@ -24,9 +24,13 @@ extension ManagerAPI {
 
     static func plan(_ store: ManagerStore, _ request: PlanRequest = PlanRequest()) throws -> (plan: ClusterPlan, instanceGraph: InstanceGraph, placement: Placement, hardware: HardwareDescription) {
         let graph = try currentGraph(store)
-        guard let (hardware, _) = try store.hardware() else {
+        guard var (hardware, _) = try store.hardware() else {
             throw Problem(status: 409, detail: "no hardware description has been submitted (PUT /v1/hardware)")
         }
+        // Servers whose agents failed take no instances until they come back.
+        let failed = failedServers(store)
+        hardware.servers.removeAll { failed.contains($0.name) }
+        guard !hardware.servers.isEmpty else { throw Problem(status: 409, detail: "every server's agent has failed: \(failed.sorted())") }
         let overrides = try (request.loads ?? []).map { text -> EdgeRates.Override in
             guard let override = EdgeRates.Override.parse(text) else { throw Problem(status: 422, detail: "load '\(text)' is not FROM->TO=RATE") }
             return override
@@ -55,7 +59,7 @@ extension ManagerAPI {
             let made = try plan(store)
             if try wantsDOT(request) { return .text(PlanDOT.render(made.instanceGraph, made.placement, made.hardware), contentType: "text/vnd.graphviz") }
             return .json(["instances": .encoded(made.plan.instances), "figures": .encoded(made.plan.figures),
-                          "switchRules": .encoded(made.plan.switchRules)] as [String: ProblemValue])
+                          "switchRules": .encoded(made.plan.switchRules), "interconnection": .encoded(made.plan.interconnection)] as [String: ProblemValue])
         }
     }
 
@@ -80,5 +84,14 @@ enum PlanDOT {
         }
         for edge in graph.edges { lines.append("  \"\(edge.from)\" -> \"\(edge.to)\" [label=\"\(String(format: "%.2f", edge.gbps)) Gbps\"];") }
         return (lines + ["}"]).joined(separator: "\n") + "\n"
+    }
+}
+
+extension ManagerAPI {
+    /// What the cluster should run now, for the switch driver and agents in this process: the
+    /// plan (without failed servers), the policy texts and the NF catalog.
+    public static func currentPlan(_ store: ManagerStore) throws -> (plan: ClusterPlan, policies: [String], catalog: NFCatalog) {
+        let made = try plan(store)
+        return (made.plan, try store.policies().map(\.text), try store.catalog().catalog)
     }
 }

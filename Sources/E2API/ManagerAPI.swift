@@ -1,5 +1,6 @@
 import E2Engine
 import Foundation
+import Synchronization
 
 /// The manager's resources under `/v1` and its operational endpoints.
 ///
@@ -11,10 +12,16 @@ public final class ManagerAPI: Sendable {
     let tokens: BearerTokens?
     public let metrics = RequestMetrics()
     public let events = EventBus()
+    public let heartbeats: AgentHeartbeats
+    /// Called with every placement published (the switch driver programs the switch from it).
+    let placementObserver: (@Sendable () -> Void)?
 
-    public init(store: ManagerStore, tokens: BearerTokens? = nil) {
+    public init(store: ManagerStore, tokens: BearerTokens? = nil, heartbeats: AgentHeartbeats = AgentHeartbeats(),
+                placementObserver: (@Sendable () -> Void)? = nil) {
         self.store = store
         self.tokens = tokens
+        self.heartbeats = heartbeats
+        self.placementObserver = placementObserver
         var router = HTTPRouter()
         router.add("GET", "/healthz") { _, _ in .json(["status": "ok"]) }
         router.add("GET", "/readyz") { _, _ in .json(["status": "ready"]) }
@@ -23,12 +30,19 @@ public final class ManagerAPI: Sendable {
         Self.addPolicyRoutes(&router, store)
         let cache = ResultCache()
         Self.addPlanRoutes(&router, store, cache: cache)
-        Self.addStatusRoutes(&router, store, cache: cache)
+        Self.addStatusRoutes(&router, store, cache: cache, heartbeats: heartbeats)
         Self.addSubscriptionRoutes(&router, store)
         let bus = events
         router.add("GET", "/v1/events") { request, _ in Self.eventStream(request, bus) }
         self.router = router
+        // The agent routes need `self` (heartbeats, events): added once everything is set.
+        var withAgents = router
+        addAgentRoutes(&withAgents)
+        agentRouter.withLock { $0 = withAgents }
     }
+
+    /// The router with the agent routes (they capture `self`, so they come after init).
+    let agentRouter = Mutex<HTTPRouter?>(nil)
 
     public func respond(_ request: HTTPRequest) -> HTTPResponse {
         let start = ContinuousClock.now
@@ -53,7 +67,7 @@ public final class ManagerAPI: Sendable {
             if let tokens, tokens.role(of: request) == nil {
                 return (Problem(status: 401, detail: "a bearer token is required (Authorization: Bearer TOKEN)").response, "/metrics")
             }
-            return (.text(metrics.text() + Self.stateMetrics(store), contentType: "text/plain; version=0.0.4; charset=utf-8"), "/metrics")
+            return (.text(metrics.text() + Self.stateMetrics(store, heartbeats: heartbeats), contentType: "text/plain; version=0.0.4; charset=utf-8"), "/metrics")
         }
         if request.path.hasPrefix("/v1/"), let tokens {
             switch tokens.role(of: request) {
@@ -65,7 +79,7 @@ public final class ManagerAPI: Sendable {
                 break
             }
         }
-        return router.respondWithRoute(to: request)
+        return (agentRouter.withLock { $0 } ?? router).respondWithRoute(to: request)
     }
 
     // MARK: Helpers shared by the resources

@@ -1,5 +1,6 @@
 import ArgumentParser
 import E2API
+import E2Cluster
 import E2Engine
 import Foundation
 #if canImport(Glibc)
@@ -26,6 +27,8 @@ struct ManagerCommand: ParsableCommand {
     @Option(help: "TLS certificate chain (PEM).") var tlsCert: String?
     @Option(help: "TLS private key (PEM).") var tlsKey: String?
     @Option(help: "CA (PEM) whose client certificates are required (mutual TLS).") var tlsClientCa: String?
+    @Option(help: "Seconds without a heartbeat after which an agent is declared failed.") var heartbeatTimeout: Double = 3
+    @Option(help: "The control socket of `e2 switch`: the manager programs the switch from every placement.") var switchControl: String?
 
     func validate() throws {
         guard let address = ListenAddress(listen) else { throw ValidationError("--listen \(listen): expected HOST:PORT, such as 127.0.0.1:8080 or [::1]:8080") }
@@ -34,6 +37,7 @@ struct ManagerCommand: ParsableCommand {
         if !address.isLoopback && tlsCert == nil {
             throw ValidationError("plain HTTP is served on loopback only; give --tls-cert and --tls-key to listen on \(address)")
         }
+        guard heartbeatTimeout >= 0.2 && heartbeatTimeout <= 3600 else { throw ValidationError("--heartbeat-timeout is 0.2-3600 seconds") }
         if !address.isLoopback && tokens == nil {
             throw ValidationError("a tokens file (--tokens) is required to listen on \(address), which is not loopback")
         }
@@ -57,7 +61,13 @@ struct ManagerCommand: ParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        let api = ManagerAPI(store: store, tokens: bearer)
+        let driver: SwitchDriverLink? = switchControl.map { SwitchDriverLink(store: store, socket: $0) }
+        var observer: (@Sendable () -> Void)?
+        if let driver { observer = { driver.programSoon() } }
+        let heartbeats = AgentHeartbeats(timeout: .milliseconds(Int(heartbeatTimeout * 1000)))
+        let api = ManagerAPI(store: store, tokens: bearer, heartbeats: heartbeats, placementObserver: observer)
+        api.startAgentMonitor()
+        driver?.programSoon()
         let webhooks = WebhookDeliverer(store: store, bus: api.events)
         webhooks.start()
         let server = HTTPServer(configuration: .init(host: address.host, port: address.port, tls: tls), handler: api.respond)

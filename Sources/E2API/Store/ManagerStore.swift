@@ -23,6 +23,7 @@ public final class ManagerStore: Sendable {
             CREATE TABLE IF NOT EXISTS pipelets (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL, version INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS subscriptions (id INTEGER PRIMARY KEY AUTOINCREMENT, callback TEXT NOT NULL, secret TEXT NOT NULL, events TEXT NOT NULL, version INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS agents (name TEXT PRIMARY KEY, json TEXT NOT NULL, failed INTEGER NOT NULL, version INTEGER NOT NULL);
             INSERT OR IGNORE INTO counters VALUES ('version', 0);
             """)
     }
@@ -173,5 +174,95 @@ public final class ManagerStore: Sendable {
 
     public func deleteSubscription(_ id: Int64) throws {
         try database.transaction { try $0.run("DELETE FROM subscriptions WHERE id = ?1", [.integer(id)]) }
+    }
+
+    // MARK: Agents
+
+    /// A registered server agent and whether the manager considers it failed.
+    public struct AgentRecord: Sendable, Equatable {
+        public var registration: AgentRegistration
+        public var failed: Bool
+        public var version: Int64
+    }
+
+    public func agents() throws -> [AgentRecord] {
+        try database.query("SELECT json, failed, version FROM agents ORDER BY name").compactMap { row in
+            guard let json = row[0].text, let registration = try? JSONDecoder().decode(AgentRegistration.self, from: Data(json.utf8)) else { return nil }
+            return AgentRecord(registration: registration, failed: (row[1].integer ?? 0) != 0, version: row[2].integer ?? 0)
+        }
+    }
+
+    /// Registers an agent (again); whether it is new. A returning agent is no longer failed.
+    @discardableResult
+    public func putAgent(_ registration: AgentRegistration) throws -> (record: AgentRecord, created: Bool) {
+        let json = String(decoding: try JSONEncoder().encode(registration), as: UTF8.self)
+        return try database.transaction { transaction in
+            let existing = try transaction.rows("SELECT json, failed FROM agents WHERE name = ?1", [.text(registration.name)]).first
+            if let existing, existing[0].text == json, existing[1].integer == 0 {
+                let version = try transaction.rows("SELECT version FROM agents WHERE name = ?1", [.text(registration.name)])[0][0].integer ?? 0
+                return (AgentRecord(registration: registration, failed: false, version: version), false)
+            }
+            let version = try Self.nextVersion(transaction)
+            try transaction.run("INSERT OR REPLACE INTO agents (name, json, failed, version) VALUES (?1, ?2, 0, ?3)",
+                                [.text(registration.name), .text(json), .integer(version)])
+            return (AgentRecord(registration: registration, failed: false, version: version), existing == nil)
+        }
+    }
+
+    /// Marks an agent failed or recovered; false when there is no such agent or nothing changed.
+    @discardableResult
+    public func setAgentFailed(_ name: String, _ failed: Bool) throws -> Bool {
+        try database.transaction { transaction in
+            guard let row = try transaction.rows("SELECT failed FROM agents WHERE name = ?1", [.text(name)]).first, (row[0].integer != 0) != failed else { return false }
+            let version = try Self.nextVersion(transaction)
+            try transaction.run("UPDATE agents SET failed = ?2, version = ?3 WHERE name = ?1", [.text(name), .integer(failed ? 1 : 0), .integer(version)])
+            return true
+        }
+    }
+
+    public func deleteAgent(_ name: String) throws {
+        try database.transaction { transaction in
+            _ = try Self.nextVersion(transaction)
+            try transaction.run("DELETE FROM agents WHERE name = ?1", [.text(name)])
+        }
+    }
+}
+
+/// What an agent says about its server when it registers.
+public struct AgentRegistration: Codable, Sendable, Equatable, ValidatedDocument {
+    /// The server's name, as the hardware description names it.
+    public var name: String
+    public var cores: Int
+    /// The switch port the server is cabled to.
+    public var switchPort: Int
+    /// The E2D control socket of the server, for operators.
+    public var dataplane: String?
+
+    public init(name: String, cores: Int, switchPort: Int, dataplane: String? = nil) {
+        self.name = name
+        self.cores = cores
+        self.switchPort = switchPort
+        self.dataplane = dataplane
+    }
+
+    private enum CodingKeys: String, CodingKey, CaseIterable { case name, cores, switchPort, dataplane }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        cores = try container.decode(Int.self, forKey: .cores)
+        switchPort = try container.decode(Int.self, forKey: .switchPort)
+        dataplane = try container.decodeUnlessAbsent(String.self, forKey: .dataplane)
+    }
+
+    public func problems() -> [DescriptionError] {
+        var problems: [DescriptionError] = []
+        if name.isEmpty || name.count > 64 || !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }) {
+            problems.append(.init(path: "$.name", message: "a server name of 1-64 letters, digits, '-', '_' or '.'"))
+        }
+        if !(1...4096).contains(cores) { problems.append(.init(path: "$.cores", message: "1-4096 cores")) }
+        if !(0...65535).contains(switchPort) { problems.append(.init(path: "$.switchPort", message: "a switch port number 0-65535")) }
+        return problems
     }
 }
