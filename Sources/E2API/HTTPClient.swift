@@ -56,6 +56,53 @@ public enum HTTPClient {
         return status
     }
 
+    /// Sends one plain-HTTP request and reads the whole response (the server closes the
+    /// connection after it); the status and the body. For agents talking to the manager.
+    public static func fetch(_ method: String, _ url: String, headers: [(String, String)] = [], body: [UInt8] = [],
+                             timeout: Double = 5) throws(Failure) -> (status: Int, body: [UInt8]) {
+        guard let components = URLComponents(string: url), components.scheme == "http", let host = components.host else {
+            throw Failure(description: "\(url) is not an http:// URL")
+        }
+        let port = components.port ?? 80
+        let target = (components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath) + (components.percentEncodedQuery.map { "?\($0)" } ?? "")
+        let socket = try connect(host: host, port: port, timeout: timeout)
+        defer { Glibc.close(socket) }
+        var head = "\(method) \(target) HTTP/1.1\r\nHost: \(host.contains(":") ? "[\(host)]" : host):\(port)\r\nConnection: close\r\nUser-Agent: e2-agent\r\n"
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        if !body.isEmpty || method == "POST" || method == "PUT" { head += "Content-Length: \(body.count)\r\n" }
+        let request = Array((head + "\r\n").utf8) + body
+        guard Glibc.send(socket, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else {
+            throw Failure(description: "sending to \(host):\(port) failed")
+        }
+        var response: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while response.count < 64 << 20 {
+            let count = recv(socket, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            response += buffer.prefix(count)
+        }
+        guard let end = response.firstRange(of: [13, 10, 13, 10]) else { throw Failure(description: "\(host):\(port) sent no complete response") }
+        let header = String(decoding: response[..<end.lowerBound], as: UTF8.self)
+        let parts = header.split(separator: " ", maxSplits: 2)
+        guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]) else {
+            throw Failure(description: "\(host):\(port) did not answer with an HTTP status line")
+        }
+        var payload = Array(response[end.upperBound...])
+        if header.lowercased().contains("transfer-encoding: chunked") {
+            var decoded: [UInt8] = []
+            var at = 0
+            while let lineEnd = payload[at...].firstRange(of: [13, 10]) {
+                guard let size = Int(String(decoding: payload[at..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";")[0], radix: 16), size > 0,
+                      lineEnd.upperBound + size <= payload.count else { break }
+                decoded += payload[lineEnd.upperBound..<lineEnd.upperBound + size]
+                at = lineEnd.upperBound + size + 2
+                if at >= payload.count { break }
+            }
+            payload = decoded
+        }
+        return (status, payload)
+    }
+
     static func connect(host: String, port: Int, timeout: Double) throws(Failure) -> Int32 {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)

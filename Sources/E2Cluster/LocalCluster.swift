@@ -198,9 +198,7 @@ public final class LocalCluster {
     }
 
     func startNF(_ instance: ServerWiring.Instance, server: String, vports: [String: DataplaneStatistics.VportState], cpu: Int) throws {
-        let description = catalog[instance.type]
-        let inputs = (description?.inputs ?? Array(instance.inputs.keys)).compactMap { instance.inputs[$0] }
-        let outputs = (description?.outputs ?? Array(instance.outputs.keys)).compactMap { instance.outputs[$0] }
+        let inputs = instance.inputOrder, outputs = instance.outputOrder
         guard let first = inputs.first, let lcore = vports[first]?.nfLcore else { throw WiringError("\(instance.id): no input vport") }
         var arguments = ["nf", Self.kind(of: instance.type), "--dataplane", prefix(server), "--lcore", String(lcore), "--cpu", String(cpu)]
         arguments += inputs.flatMap { ["--input", $0] } + outputs.flatMap { ["--output", $0] }

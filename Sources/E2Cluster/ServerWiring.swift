@@ -13,6 +13,11 @@ public struct ServerWiring: Sendable, Equatable, Codable {
         public var outputs: [String: String]
         /// vport name to the Linux interface of a legacy NF's port.
         public var interfaces: [String: String]
+        /// The vports in the order of the NF description's inputs and outputs (how `e2 nf` takes them).
+        public var inputOrder: [String]
+        public var outputOrder: [String]
+        /// The tag slot of each metadata attribute the NF reports (`safe` for IDS).
+        public var attributeSlots: [String: Int]
     }
 
     public var server: String
@@ -40,6 +45,11 @@ public struct ServerWiringCompiler: Sendable {
         self.interfacePrefix = interfacePrefix
     }
 
+    /// A server the plan does not use: E2D with its uplink only.
+    public func idle(server: String) -> ServerWiring {
+        ServerWiring(server: server, configuration: DataplaneConfiguration(ports: [uplink]), instances: [])
+    }
+
     public func compile(_ plan: InterconnectionPlan.ServerPlan) throws(WiringError) -> ServerWiring {
         var graph = GraphBuilder()
         var vports: [VportSpec] = []
@@ -51,7 +61,10 @@ public struct ServerWiringCompiler: Sendable {
         // vports for every NF port; Tees are modules of E2D itself.
         var inputVport: [String: String] = [:]  // "instance/port" to vport
         for instance in plan.instances where instance.type != "Tee" {
-            var wiring = ServerWiring.Instance(id: instance.id, type: instance.type, api: instance.api, inputs: [:], outputs: [:], interfaces: [:])
+            var slots: [String: Int] = [:]
+            for (key, slot) in tags.attributes where key.hasPrefix(instance.type + ".") { slots[String(key.dropFirst(instance.type.count + 1))] = slot }
+            var wiring = ServerWiring.Instance(id: instance.id, type: instance.type, api: instance.api, inputs: [:], outputs: [:], interfaces: [:],
+                                               inputOrder: [], outputOrder: [], attributeSlots: slots)
             for (port, isInput) in instance.inputs.map({ ($0, true) }) + instance.outputs.map({ ($0, false) }) {
                 let name = vportName(instance.id, port)
                 if instance.api == .legacy {
@@ -64,9 +77,11 @@ public struct ServerWiringCompiler: Sendable {
                 }
                 if isInput {
                     wiring.inputs[port] = name
+                    wiring.inputOrder.append(name)
                     inputVport["\(instance.id)/\(port)"] = name
                 } else {
                     wiring.outputs[port] = name
+                    wiring.outputOrder.append(name)
                 }
             }
             instances.append(wiring)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import E2Cluster
 import E2Dataplane
 import E2Engine
 import Foundation
@@ -72,9 +73,11 @@ struct DataplaneCommand: ParsableCommand {
         let modules = configuration.allModules().count
         FileHandle.standardError.write(Data("e2 dataplane: running \(configuration.ports.count) ports, \(configuration.vports.count) vports, \(modules) modules; file prefix \(prefix)\(control.map { "; control socket \($0)" } ?? "")\n".utf8))
         var checks = 0
+        let watch = ParentWatch()
         let statistics = runner.run {
             checks += 1
             guard checks % 256 == 0 else { return false }
+            if watch.parentGone { return true }
             var pending = sigset_t()
             sigpending(&pending)
             return sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1

@@ -1,4 +1,5 @@
 import ArgumentParser
+import E2Cluster
 import E2Dataplane
 import E2NF
 import Foundation
@@ -82,9 +83,11 @@ struct NFCommand: ParsableCommand {
         let start = clock.now
         let deadline = seconds > 0 ? start + .milliseconds(Int(seconds * 1000)) : nil
         var checks = 0
+        let watch = ParentWatch()
         let shouldStop = { () -> Bool in
             checks += 1
             guard checks & 255 == 0 else { return false }
+            if watch.parentGone { return true }
             if let deadline, clock.now >= deadline { return true }
             var pending = sigset_t()
             sigpending(&pending)

@@ -1,0 +1,239 @@
+import E2API
+import E2Dataplane
+import E2Engine
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `e2 up`: the whole system on one machine, started as its users would run it: the manager,
+/// the software switch, one agent per server (each with its E2D and NFs) and a traffic
+/// generator on the switch's external ports, all separate processes; the policy, the NF
+/// descriptions and a hardware description matching what was started go in through the API.
+public final class ClusterUp {
+    public struct Settings: Sendable {
+        public var servers: Int
+        public var policy: String
+        public var nfs: String
+        public var coresPerServer: Int
+        public var rate: Double
+        public var flows: Int
+        public var directory: URL
+        public var executable: URL
+        public var heartbeatTimeout: Double
+
+        public init(servers: Int, policy: String, nfs: String, coresPerServer: Int, rate: Double, flows: Int, directory: URL, executable: URL,
+                    heartbeatTimeout: Double) {
+            self.servers = servers
+            self.policy = policy
+            self.nfs = nfs
+            self.coresPerServer = coresPerServer
+            self.rate = rate
+            self.flows = flows
+            self.directory = directory
+            self.executable = executable
+            self.heartbeatTimeout = heartbeatTimeout
+        }
+    }
+
+    /// What `e2 up` shows and prints at the end.
+    public struct Snapshot: Codable, Sendable {
+        public struct Server: Codable, Sendable {
+            public var name: String
+            public var state: String
+            public var instances: [String]
+            public var agentPid: Int32
+            public var received: UInt64
+            public var sent: UInt64
+            public var drops: UInt64
+            public var droppedByPolicy: UInt64
+        }
+        public var manager: String
+        public var directory: String
+        public var seconds: Double
+        public var servers: [Server]
+        public var switchEntriesUsed: Int?
+        public var switchEntries: Int?
+        public var trafficSent: UInt64
+        public var trafficReceived: UInt64
+        public var sentPerClass: [String: UInt64]
+        public var flowsStarted: UInt64
+        public var problem: String?
+    }
+
+    public let settings: Settings
+    public private(set) var managerURL = ""
+    var processes: [(name: String, process: Process)] = []
+    public private(set) var agentPids: [String: Int32] = [:]
+    let started = Date()
+    var externalPorts: [Int] = []
+    var ingressPorts: [Int] = []
+    public let policyText: String
+    let catalog: NFCatalog
+
+    public init(settings: Settings) throws {
+        self.settings = settings
+        guard let policy = FileManager.default.contents(atPath: settings.policy) else { throw WiringError("cannot read the policy \(settings.policy)") }
+        guard let nfs = FileManager.default.contents(atPath: settings.nfs) else { throw WiringError("cannot read the NF descriptions \(settings.nfs)") }
+        policyText = String(decoding: policy, as: UTF8.self)
+        do { catalog = try NFCatalog.decode(json: nfs) } catch { throw WiringError("\(settings.nfs): \(error)") }
+        let checked = PolicyChecker.check([.init(name: settings.policy, text: policyText)], catalog: catalog)
+        guard let graph = checked.graph else {
+            throw WiringError("\(settings.policy) is not a valid policy: \(checked.diagnostics.map { "\($0)" }.joined(separator: "; "))")
+        }
+        let context = try PolicyContext(policies: [policyText])
+        externalPorts = context.portGroups.values.flatMap { $0 }.sorted()
+        // Traffic enters through the port groups the policy sends from.
+        let sources = Set(graph.edges.map(\.from))
+        ingressPorts = context.portGroups.filter { sources.contains($0.key) }.values.flatMap { $0 }.sorted()
+    }
+
+    var switchSocket: String { settings.directory.appendingPathComponent("switch.sock").path }
+    func serverName(_ index: Int) -> String { "server\(index + 1)" }
+    func serverPort(_ index: Int) -> Int { 100 + index }
+
+    /// The hardware description of what `e2 up` starts.
+    public var hardwareJSON: String {
+        let servers = (0..<settings.servers).map {
+            #"{"name": "\#(serverName($0))", "cores": \#(settings.coresPerServer + 1), "ghz": 2.6, "nicGbps": 10, "switchPort": \#(serverPort($0)), "dataplaneCores": 1}"#
+        }
+        return #"{"switch": {"model": "e2 switch (software, memif links)", "ports": 128, "portGbps": 10, "flowTableEntries": 4096, "ruleUpdateMs": 1, "actions": ["forward", "flowIdRange", "encap"]}, "servers": [\#(servers.joined(separator: ", "))]}"#
+    }
+
+    func launch(_ name: String, _ arguments: [String], output: Pipe? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = settings.executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(["E2_EXIT_WITH_PARENT": "1"]) { $1 }
+        process.standardOutput = output ?? FileHandle.nullDevice
+        let log = settings.directory.appendingPathComponent("\(name).log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+        processes.append((name, process))
+        return process
+    }
+
+    /// Starts everything and submits the descriptions and the policy; `progress` hears each step.
+    public func start(progress: (String) -> Void) throws {
+        let directory = settings.directory
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // The manager, which programs the switch from every placement.
+        let managerOutput = Pipe()
+        _ = try launch("manager", ["manager", "--listen", "127.0.0.1:0", "--data-dir", directory.appendingPathComponent("manager").path,
+                                   "--heartbeat-timeout", String(settings.heartbeatTimeout), "--switch-control", switchSocket], output: managerOutput)
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = managerOutput.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line += chunk
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let at = text.range(of: "http://") else { throw WiringError("the manager did not start: \(text)") }
+        managerURL = String(text[at.lowerBound...].prefix { !$0.isWhitespace })
+        progress("manager at \(managerURL)")
+
+        // The switch: external ports (memif servers the traffic generator attaches to) and a port per server.
+        var ports: [DataplaneConfiguration.Port] = externalPorts.map {
+            .init(name: "ext\($0)", device: "net_memif_x\($0)", args: "role=server,socket=\(directory.path)/x\($0).sock,id=0")
+        }
+        ports += (0..<settings.servers).map {
+            .init(name: "srv\(serverPort($0))", device: "net_memif_s\(serverPort($0))", args: "role=server,socket=\(directory.path)/s\(serverPort($0)).sock,id=0")
+        }
+        try JSONEncoder().encode(DataplaneConfiguration(ports: ports, memoryMegabytes: 256)).write(to: directory.appendingPathComponent("switch.json"))
+        _ = try launch("switch", ["switch", "--config", directory.appendingPathComponent("switch.json").path, "--control", switchSocket,
+                                  "--file-prefix", "e2up-sw-\(getpid())", "--lcores", "0@0"])
+        for _ in 0..<200 where (try? DataplaneControlClient(path: switchSocket)) == nil { usleep(50_000) }
+        progress("switch with \(ports.count) ports")
+
+        // One agent per server.
+        for index in 0..<settings.servers {
+            let name = serverName(index)
+            let agent = try launch(name, ["agent", "--manager", managerURL, "--name", name, "--cores", String(settings.coresPerServer),
+                                          "--switch-port", String(serverPort(index)), "--uplink", "\(directory.path)/s\(serverPort(index)).sock",
+                                          "--data-dir", directory.appendingPathComponent(name).path, "--cpu", String((index + 1) % 2),
+                                          "--nf-args", "NAT=--inside 10.0.0.0/8 --public 203.0.113.1", "--nf-args", "FW=--allow 53,80,443",
+                                          "--nf-args", "IDS=--signature attack"])
+            agentPids[name] = agent.processIdentifier
+        }
+        progress("\(settings.servers) agents")
+
+        // The descriptions and the policy, through the API.
+        let client = ManagerClient(base: managerURL)
+        for (method, path, body, type) in [("PUT", "/v1/nf-types", try Data(contentsOf: URL(fileURLWithPath: settings.nfs)), "application/json"),
+                                           ("PUT", "/v1/hardware", Data(hardwareJSON.utf8), "application/json"),
+                                           ("POST", "/v1/pipelets", Data(policyText.utf8), "text/x-e2-policy")] {
+            let result = try HTTPClient.fetch(method, managerURL + path, headers: [("Content-Type", type)], body: Array(body))
+            guard (200..<300).contains(result.status) else {
+                throw WiringError("\(method) \(path) answered \(result.status): \(String(decoding: result.body, as: UTF8.self))")
+            }
+        }
+        _ = client
+        progress("policy, NF descriptions and hardware submitted")
+
+        // Traffic into the policy's ingress ports; every external port counts what leaves.
+        var arguments = ["traffic", "--rate", String(settings.rate), "--flows", String(settings.flows), "--status", directory.appendingPathComponent("traffic.json").path, "--cpu", "1"]
+        arguments += externalPorts.flatMap { ["--port", "\($0)=\(directory.path)/x\($0).sock"] }
+        arguments += ingressPorts.flatMap { ["--send", String($0)] }
+        _ = try launch("traffic", arguments)
+        progress("traffic at \(Int(settings.rate)) packets/s into ports \(ingressPorts.map(String.init).joined(separator: ","))")
+    }
+
+    struct TrafficStatus: Decodable {
+        var sent: [String: UInt64]
+        var received: [String: UInt64]
+        var sentPerClass: [String: UInt64]
+        var flowsStarted: UInt64
+    }
+
+    /// The state now, from the manager, the switch, each agent's E2D and the traffic generator.
+    public func snapshot() -> Snapshot {
+        var snapshot = Snapshot(manager: managerURL, directory: settings.directory.path, seconds: Date().timeIntervalSince(started), servers: [],
+                                trafficSent: 0, trafficReceived: 0, sentPerClass: [:], flowsStarted: 0)
+        struct Status: Decodable {
+            struct Server: Decodable { var name: String; var state: String; var instances: [String] }
+            var servers: [Server]
+            var switchTable: [String: Int]
+            var problem: String?
+        }
+        let status = (try? HTTPClient.fetch("GET", managerURL + "/v1/status")).flatMap { try? JSONDecoder().decode(Status.self, from: Data($0.body)) }
+        snapshot.switchEntriesUsed = status?.switchTable["used"]
+        snapshot.switchEntries = status?.switchTable["entries"]
+        snapshot.problem = status?.problem
+        for index in 0..<settings.servers {
+            let name = serverName(index)
+            let server = status?.servers.first { $0.name == name }
+            var entry = Snapshot.Server(name: name, state: server?.state ?? "starting", instances: server?.instances ?? [], agentPid: agentPids[name] ?? 0,
+                                        received: 0, sent: 0, drops: 0, droppedByPolicy: 0)
+            let socket = settings.directory.appendingPathComponent(name).appendingPathComponent("e2d.sock").path
+            if let statistics = try? DataplaneControlClient(path: socket).statistics() {
+                entry.received = statistics.ports["uplink"]?.received ?? 0
+                entry.sent = statistics.ports["uplink"]?.sent ?? 0
+                entry.drops = statistics.ports.values.map(\.dropped).reduce(0, +) + statistics.vports.values.map(\.drops).reduce(0, +)
+                entry.droppedByPolicy = statistics.droppedByPolicy
+            }
+            snapshot.servers.append(entry)
+        }
+        if let data = FileManager.default.contents(atPath: settings.directory.appendingPathComponent("traffic.json").path),
+           let traffic = try? JSONDecoder().decode(TrafficStatus.self, from: data) {
+            snapshot.trafficSent = traffic.sent.values.reduce(0, +)
+            snapshot.trafficReceived = traffic.received.values.reduce(0, +)
+            snapshot.sentPerClass = traffic.sentPerClass
+            snapshot.flowsStarted = traffic.flowsStarted
+        }
+        return snapshot
+    }
+
+    /// Stops traffic, agents (and with them their E2Ds and NFs), the switch and the manager.
+    public func stop() {
+        for name in ["traffic"] + (0..<settings.servers).map(serverName) + ["switch", "manager"] {
+            for entry in processes where entry.name == name && entry.process.isRunning {
+                kill(entry.process.processIdentifier, SIGTERM)
+            }
+            for entry in processes where entry.name == name { entry.process.waitUntilExit() }
+        }
+        processes.removeAll()
+    }
+
+    deinit { stop() }
+}
