@@ -131,6 +131,7 @@ public final class ClusterUp {
         let text = String(decoding: line, as: UTF8.self)
         guard let at = text.range(of: "http://") else { throw WiringError("the manager did not start: \(text)") }
         managerURL = String(text[at.lowerBound...].prefix { !$0.isWhitespace })
+        try Data(managerURL.utf8).write(to: directory.appendingPathComponent("manager.url"))
         progress("manager at \(managerURL)")
 
         // The switch: external ports (memif servers the traffic generator attaches to) and a port per server.
@@ -156,6 +157,8 @@ public final class ClusterUp {
                                           "--nf-args", "IDS=--signature attack"])
             agentPids[name] = agent.processIdentifier
         }
+        // Where each agent runs, for operators (and for tests that fail one on purpose).
+        try JSONEncoder().encode(agentPids).write(to: directory.appendingPathComponent("agents.json"))
         progress("\(settings.servers) agents")
 
         // The descriptions and the policy, through the API.
