@@ -48,6 +48,13 @@ public final class EventBus: Sendable {
         return event
     }
 
+    /// Continues numbering after `id` (a restarted manager, so event ids never repeat).
+    public func resume(after id: Int) {
+        state.withLock { state in
+            if state.recent.isEmpty && state.nextID <= id { state.nextID = id + 1 }
+        }
+    }
+
     /// Events after `id`, waiting up to `timeout` seconds for one; empty on timeout or close.
     public func events(after id: Int, timeout: Double) -> [Event] {
         let deadline = Date().addingTimeInterval(timeout)

@@ -35,6 +35,7 @@ public final class ManagerAPI: Sendable {
         let bus = events
         router.add("GET", "/v1/events") { request, _ in Self.eventStream(request, bus) }
         self.router = router
+        events.resume(after: Int((try? store.lastEventNumber()) ?? 0))
         // The agent routes need `self` (heartbeats, events): added once everything is set.
         var withAgents = router
         addAgentRoutes(&withAgents)

@@ -3,14 +3,11 @@ import Synchronization
 
 /// Delivers events to the subscribed callbacks: signed with HMAC-SHA256 of the body under the
 /// subscription's secret (`X-E2-Signature: sha256=HEX`), retried with doubling back-off.
+///
+/// Every delivery is written to SQLite as soon as its event is seen and removed only once the
+/// callback took it (or it was abandoned), so a manager killed with SIGKILL delivers, after
+/// its restart, what it owed: at least once, with the same event id (`X-E2-Delivery`).
 public final class WebhookDeliverer: Sendable {
-    struct Pending {
-        var subscription: ManagerStore.Subscription
-        var event: EventBus.Event
-        var attempt: Int
-        var due: Date
-    }
-
     let store: ManagerStore
     let bus: EventBus
     /// Seconds before the first retry; each further retry waits twice as long.
@@ -42,40 +39,42 @@ public final class WebhookDeliverer: Sendable {
     private func run() {
         defer { done.signal() }
         var last = bus.lastID
-        var pending: [Pending] = []
         while !bus.isClosed {
-            let wait = pending.map { $0.due.timeIntervalSinceNow }.min().map { max(0.01, min(1, $0)) } ?? 1
+            let pending = (try? store.pendingDeliveries()) ?? []
+            let now = Date().timeIntervalSince1970
+            let wait = pending.map { $0.due - now }.min().map { max(0.01, min(1, $0)) } ?? 1
             for event in bus.events(after: last, timeout: wait) {
                 last = event.id
-                let subscriptions = (try? store.subscriptions()) ?? []
-                for subscription in subscriptions where subscription.events.isEmpty || subscription.events.contains(event.type) {
-                    pending.append(Pending(subscription: subscription, event: event, attempt: 0, due: Date()))
-                }
+                let subscriptions = ((try? store.subscriptions()) ?? []).filter { $0.events.isEmpty || $0.events.contains(event.type) }
+                try? store.addDeliveries(event: Int64(event.id), type: event.type, time: event.time, data: event.data, subscriptions: subscriptions.map(\.id))
             }
-            let now = Date()
-            var later: [Pending] = []
-            for var delivery in pending {
-                guard delivery.due <= now else { later.append(delivery); continue }
-                if deliver(delivery) { continue }
-                delivery.attempt += 1
-                if delivery.attempt >= attempts {
-                    failures.withLock { $0.append("event \(delivery.event.id) to \(delivery.subscription.callback)") }
+            let subscriptions = Dictionary(((try? store.subscriptions()) ?? []).map { ($0.id, $0) }, uniquingKeysWith: { $1 })
+            for delivery in (try? store.pendingDeliveries()) ?? [] where delivery.due <= Date().timeIntervalSince1970 {
+                guard let subscription = subscriptions[delivery.subscription] else {
+                    try? store.finishDelivery(delivery.id)  // unsubscribed meanwhile
                     continue
                 }
-                delivery.due = now.addingTimeInterval(firstRetry * pow(2, Double(delivery.attempt - 1)))
-                later.append(delivery)
+                if deliver(delivery, to: subscription) {
+                    try? store.finishDelivery(delivery.id)
+                    continue
+                }
+                let attempt = delivery.attempt + 1
+                if attempt >= attempts {
+                    failures.withLock { $0.append("event \(delivery.event) to \(subscription.callback)") }
+                    try? store.finishDelivery(delivery.id)
+                    continue
+                }
+                try? store.rescheduleDelivery(delivery.id, attempt: attempt, due: Date().timeIntervalSince1970 + firstRetry * pow(2, Double(attempt - 1)))
             }
-            pending = later
         }
     }
 
     /// One attempt; true when the callback answered 2xx.
-    private func deliver(_ delivery: Pending) -> Bool {
-        let event = delivery.event
-        let body = Array(#"{"data":\#(event.data),"id":\#(event.id),"time":"\#(event.time)","type":"\#(event.type)"}"#.utf8)
-        let signature = HMACSignature.sha256(key: Array(delivery.subscription.secret.utf8), data: body)
-        let status = try? HTTPClient.send("POST", delivery.subscription.callback, headers: [
-            ("Content-Type", "application/json"), ("X-E2-Event", event.type), ("X-E2-Delivery", String(event.id)),
+    private func deliver(_ delivery: ManagerStore.DeliveryRecord, to subscription: ManagerStore.Subscription) -> Bool {
+        let body = Array(#"{"data":\#(delivery.data),"id":\#(delivery.event),"time":"\#(delivery.time)","type":"\#(delivery.type)"}"#.utf8)
+        let signature = HMACSignature.sha256(key: Array(subscription.secret.utf8), data: body)
+        let status = try? HTTPClient.send("POST", subscription.callback, headers: [
+            ("Content-Type", "application/json"), ("X-E2-Event", delivery.type), ("X-E2-Delivery", String(delivery.event)),
             ("X-E2-Attempt", String(delivery.attempt + 1)), ("X-E2-Signature", "sha256=" + signature),
         ], body: body)
         return status.map { (200..<300).contains($0) } ?? false

@@ -24,6 +24,9 @@ public final class ManagerStore: Sendable {
             CREATE TABLE IF NOT EXISTS subscriptions (id INTEGER PRIMARY KEY AUTOINCREMENT, callback TEXT NOT NULL, secret TEXT NOT NULL, events TEXT NOT NULL, version INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS agents (name TEXT PRIMARY KEY, json TEXT NOT NULL, failed INTEGER NOT NULL, version INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS deliveries (id INTEGER PRIMARY KEY AUTOINCREMENT, subscription INTEGER NOT NULL, event INTEGER NOT NULL,
+                type TEXT NOT NULL, time TEXT NOT NULL, data TEXT NOT NULL, attempt INTEGER NOT NULL, due INTEGER NOT NULL);
+            INSERT OR IGNORE INTO counters VALUES ('event', 0);
             INSERT OR IGNORE INTO counters VALUES ('version', 0);
             """)
     }
@@ -174,6 +177,52 @@ public final class ManagerStore: Sendable {
 
     public func deleteSubscription(_ id: Int64) throws {
         try database.transaction { try $0.run("DELETE FROM subscriptions WHERE id = ?1", [.integer(id)]) }
+    }
+
+    // MARK: Webhook deliveries
+
+    /// A webhook delivery not yet made: kept in SQLite so a crash or kill -9 loses none.
+    public struct DeliveryRecord: Sendable, Equatable {
+        public var id: Int64
+        public var subscription: Int64
+        public var event: Int64
+        public var type: String
+        public var time: String
+        public var data: String
+        public var attempt: Int
+        /// Seconds since 1970 when the next attempt is due.
+        public var due: Double
+    }
+
+    /// Records deliveries of one event and the event's number, in one transaction.
+    public func addDeliveries(event: Int64, type: String, time: String, data: String, subscriptions: [Int64]) throws {
+        try database.transaction { transaction in
+            for subscription in subscriptions {
+                try transaction.run("INSERT INTO deliveries (subscription, event, type, time, data, attempt, due) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6)",
+                                    [.integer(subscription), .integer(event), .text(type), .text(time), .text(data), .integer(Int64(Date().timeIntervalSince1970 * 1000))])
+            }
+            try transaction.run("UPDATE counters SET value = max(value, ?1) WHERE name = 'event'", [.integer(event)])
+        }
+    }
+
+    public func pendingDeliveries() throws -> [DeliveryRecord] {
+        try database.query("SELECT id, subscription, event, type, time, data, attempt, due FROM deliveries ORDER BY id").map { row in
+            DeliveryRecord(id: row[0].integer ?? 0, subscription: row[1].integer ?? 0, event: row[2].integer ?? 0, type: row[3].text ?? "",
+                           time: row[4].text ?? "", data: row[5].text ?? "{}", attempt: Int(row[6].integer ?? 0), due: Double(row[7].integer ?? 0) / 1000)
+        }
+    }
+
+    public func rescheduleDelivery(_ id: Int64, attempt: Int, due: Double) throws {
+        try database.transaction { try $0.run("UPDATE deliveries SET attempt = ?2, due = ?3 WHERE id = ?1", [.integer(id), .integer(Int64(attempt)), .integer(Int64(due * 1000))]) }
+    }
+
+    public func finishDelivery(_ id: Int64) throws {
+        try database.transaction { try $0.run("DELETE FROM deliveries WHERE id = ?1", [.integer(id)]) }
+    }
+
+    /// The number of the newest event that had deliveries (events keep counting after a restart).
+    public func lastEventNumber() throws -> Int64 {
+        try database.query("SELECT value FROM counters WHERE name = 'event'").first?[0].integer ?? 0
     }
 
     // MARK: Agents
