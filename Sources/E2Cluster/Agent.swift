@@ -45,6 +45,7 @@ public final class Agent: @unchecked Sendable {
     var dataplane: Process?
     var nfs: [String: (process: Process, instance: ServerWiring.Instance, restarts: Int, nextStart: Date?)] = [:]
     var stopping = false
+    var namespaces: [String] = []
     let say: @Sendable (String) -> Void
 
     public init(settings: Settings, manager: ManagerClient, log: @escaping @Sendable (String) -> Void) {
@@ -107,7 +108,9 @@ public final class Agent: @unchecked Sendable {
             try startNF(instance, vports: vports, restarts: 0)
         }
         for instance in next.instances where instance.api == .legacy {
-            say("\(instance.id): legacy NFs are not started by the agent yet")
+            let namespace = LegacyNF.namespace(prefix: "e2a-\(settings.name)", instance: instance.id)
+            try LegacyNF.start(instance, namespace: namespace)
+            namespaces.append(namespace)
         }
         wiring = next
         relayEvents()
@@ -199,5 +202,7 @@ public final class Agent: @unchecked Sendable {
         }
         dataplane = nil
         wiring = nil
+        for namespace in namespaces { LegacyNF.stop(namespace: namespace) }
+        namespaces.removeAll()
     }
 }

@@ -38,6 +38,7 @@ public final class LocalCluster {
     public private(set) var servers: [ServerWiring] = []
     var deferredInputs: (modules: [ModuleSpec], links: [LinkSpec]) = ([], [])
     var processes: [String: Process] = [:]
+    var namespaces: [String] = []
     public private(set) var clients: [String: DataplaneControlClient] = [:]
 
     public init(policies: [String], catalog: NFCatalog, hardware: HardwareDescription, overrides: [EdgeRates.Override] = [],
@@ -105,7 +106,9 @@ public final class LocalCluster {
                 try startNF(instance, server: server.server, vports: vports, cpu: index % 2)
             }
             for instance in server.instances where instance.api == .legacy {
-                throw WiringError("\(instance.id): legacy NFs are not started by the local cluster yet")
+                let namespace = LegacyNF.namespace(prefix: name, instance: instance.id)
+                try LegacyNF.start(instance, namespace: namespace)
+                namespaces.append(namespace)
             }
         }
         let deadline = Date().addingTimeInterval(timeout)
@@ -148,6 +151,8 @@ public final class LocalCluster {
             }
         }
         processes.removeAll()
+        for namespace in namespaces { LegacyNF.stop(namespace: namespace) }
+        namespaces.removeAll()
         return outputs
     }
 
@@ -156,6 +161,7 @@ public final class LocalCluster {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
+        for namespace in namespaces { LegacyNF.stop(namespace: namespace) }
     }
 
     func prefix(_ server: String) -> String { "\(name)-\(server)" }

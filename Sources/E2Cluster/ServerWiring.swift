@@ -140,13 +140,22 @@ public struct ServerWiringCompiler: Sendable {
                     graph.link(pending, to: entry)
                 }
                 let tested = graph.test(filter, after: entry, label: label)
+                /// The rule's next hop, after tagging the packets with their ingress group again
+                /// when they come from a legacy NF (which cannot carry tags).
+                func hop(_ member: InterconnectionPlan.Rule) throws(WiringError) -> String {
+                    let next = try target(member.next)
+                    guard let group = member.ingressGroup, let value = tags.ingressGroups[group] else { return next }
+                    let retag = graph.add(ModuleSpec(name: graph.fresh("retag.\(label)"), type: .tagSet, slot: tags.ingressSlot, value: value))
+                    graph.link([retag], to: next)
+                    return retag
+                }
                 if group.count == 1 && rule.flowIDs == nil {
-                    graph.link([tested.pass], to: try target(rule.next))
+                    graph.link([tested.pass], to: try hop(rule))
                 } else {
                     let ranges = group.map { (lower: $0.flowIDs?.first ?? 0, upper: $0.flowIDs?.last ?? 65535) }
                     let steer = graph.steer(ranges, fields: rule.hashFields ?? [], label: label)
                     graph.link([tested.pass], to: steer.name)
-                    for (gate, member) in group.enumerated() { graph.link(["\(steer.name):\(gate)"], to: try target(member.next)) }
+                    for (gate, member) in group.enumerated() { graph.link(["\(steer.name):\(gate)"], to: try hop(member)) }
                     graph.link(["\(steer.name):\(steer.uncovered)"], to: drop)
                 }
                 pending = tested.fail

@@ -19,8 +19,9 @@ final class ClusterDataplaneTests: XCTestCase {
             total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
             while total > 0xffff: total = (total & 0xffff) + (total >> 16)
             return (~total) & 0xffff
+        src_base = bytes([10, 0, 0, 0])
         def frame(i, dst, proto, dport, payload):
-            src = bytes([10, 0, 0, 1 + i % 5]); dst = bytes(map(int, dst.split(".")))
+            src = src_base[:3] + bytes([1 + i % 5]); dst = bytes(map(int, dst.split(".")))
             sport = 20000 + i % 5
             if proto == 6:
                 l4 = struct.pack("!HHIIBBHHH", sport, dport, i, 0, 0x50, 0x18, 65535, 0, 0) + payload
@@ -35,10 +36,13 @@ final class ClusterDataplaneTests: XCTestCase {
             return bytes([2,0,0,0,0,2, 2,0,0,0,0,1]) + b"\\x08\\x00" + ip + l4
         classes = [("198.51.100.10", 6, 80, b"hello-a"), ("192.0.2.10", 6, 80, b"hello-b"),
                    ("198.51.100.10", 6, 23, b"hello-c"), ("198.51.100.10", 17, 53, b"an attack")]
+        if len(sys.argv) > 2:   # fig14: from the private network to web, DNS and telnet servers
+            classes = [("198.51.100.10", 6, 80, b"web-a"), ("198.51.100.20", 17, 53, b"dns-b"), ("198.51.100.30", 6, 23, b"telnet-c")]
+            src_base = bytes(map(int, sys.argv[2].split(".")))
         with open(sys.argv[1], "wb") as out:
             out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-            for i in range(200):
-                dst, proto, dport, payload = classes[i % 4]
+            for i in range(len(classes) * 50):
+                dst, proto, dport, payload = classes[i % len(classes)]
                 data = frame(i, dst, proto, dport, payload)
                 out.write(struct.pack("<IIII", 1, i, len(data), len(data)) + data)
         """
@@ -122,5 +126,61 @@ final class ClusterDataplaneTests: XCTestCase {
         }
         XCTAssertEqual(decrypted.count, 50)
         XCTAssertEqual(Set(decrypted), ["203.0.113.1 192.0.2.10 80 hello-b"])
+    }
+
+    /// fig14 with its legacy NF: the Proxy is unmodified Linux (traffic control in a network
+    /// namespace on the NF ends of its two legacy vports). Web traffic from the private network
+    /// crosses it, then the NAT and the firewall; DNS goes straight to the NAT; telnet is dropped.
+    func testTheFig14PolicyRunsWithTheLegacyProxyInThePath() throws {
+        let directory = URL(fileURLWithPath: "/tmp/e2c14-\(getpid())")
+        try? FileManager.default.removeItem(at: directory)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        _ = try ToolOutput.of("/usr/bin/python3", ["-c", Self.writer, path("in.pcap"), "10.12.30.0"], requiringSuccess: true)
+        let catalog = try NFCatalog.decode(json: Data(contentsOf: Self.root.appendingPathComponent("examples/nfs.json")))
+        let hardware = try HardwareDescription.decode(json: Data("""
+            {"switch": {"model": "e2 switch", "ports": 32, "portGbps": 10, "flowTableEntries": 1024, "ruleUpdateMs": 1, "actions": ["forward", "flowIdRange", "encap"]},
+             "servers": [{"name": "server1", "cores": 4, "ghz": 2.6, "nicGbps": 10, "switchPort": 20, "dataplaneCores": 1}]}
+            """.utf8))
+        let policy = try String(contentsOf: Self.root.appendingPathComponent("examples/fig14-nat-fw-proxy.e2"), encoding: .utf8)
+        var ports: [Int: LocalCluster.ExternalPort] = [0: .init(input: path("in.pcap"))]
+        for number in 8...15 { ports[number] = .init(output: path("out\(number).pcap")) }
+        let overrides = try ["int->p=100Mbps", "int->n=100Mbps", "ext->f=100Mbps"].map { try XCTUnwrap(EdgeRates.Override.parse($0)) }
+        let cluster = try LocalCluster(policies: [policy], catalog: catalog, hardware: hardware, overrides: overrides, directory: directory,
+                                       executable: E2Process.executable, externalPorts: ports,
+                                       nfArguments: ["NAT": ["--inside", "10.12.30.0/24", "--public", "131.114.88.93"], "FW": ["--allow", "53,80"]])
+        defer { cluster.stop() }
+        let legacy = cluster.servers.flatMap(\.instances).filter { $0.api == .legacy }
+        XCTAssertEqual(legacy.map(\.type), ["Proxy"])
+        try cluster.start()
+        try cluster.startTraffic()
+        var statistics: [String: DataplaneStatistics] = [:]
+        var accounted: UInt64 = 0
+        for _ in 0..<100 {
+            usleep(100_000)
+            statistics = try cluster.statistics()
+            let out = (8...15).map { statistics["switch"]?.ports["ext\($0)"]?.sent ?? 0 }.reduce(0, +)
+            accounted = out + statistics.values.map(\.droppedByPolicy).reduce(0, +)
+            if accounted >= 150 { break }
+        }
+        // The proxy's vports carried the web traffic through the kernel's bridge.
+        let server = try XCTUnwrap(statistics["server1"])
+        let proxyIn = try XCTUnwrap(legacy.first?.inputOrder.first), proxyOut = try XCTUnwrap(legacy.first?.outputOrder.first)
+        XCTAssertEqual(server.ports[proxyIn]?.sent, 50, "web packets sent to the proxy")
+        XCTAssertEqual(server.ports[proxyOut]?.received, 50, "and back from it")
+        XCTAssertEqual(accounted, 150)
+        cluster.stop()
+
+        var rows: [[String]] = []
+        for number in 8...15 where FileManager.default.fileExists(atPath: path("out\(number).pcap")) {
+            let text = try ToolOutput.of("/usr/bin/tshark", ["-r", path("out\(number).pcap"), "-T", "fields", "-E", "separator=|",
+                                                             "-e", "ip.src", "-e", "ip.dst", "-e", "tcp.dstport", "-e", "udp.dstport"])
+            rows += text.split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
+        }
+        XCTAssertEqual(rows.count, 100, "web and DNS leave; telnet does not")
+        XCTAssertEqual(Set(rows.map { $0[0] }), ["131.114.88.93"], "NATed to the public address")
+        XCTAssertEqual(rows.filter { $0[2] == "80" }.count, 50)
+        XCTAssertEqual(rows.filter { $0[3] == "53" }.count, 50)
     }
 }

@@ -48,6 +48,10 @@ extension InterconnectionPlan {
             }
         }
 
+        // The port groups each pipelet's traffic enters by.
+        var entryGroups: [Int: Set<String>] = [:]
+        for pedge in pgraph.edges where portsOfGroup[pedge.from] != nil { entryGroups[pedge.pipelet, default: []].insert(pedge.from) }
+
         func rule(for edge: InstanceGraph.Edge, from source: String?) -> Rule {
             let pedge = pgraph.edges[edge.pgraphEdge]
             var tags: [String]?
@@ -55,8 +59,13 @@ extension InterconnectionPlan {
                case .metadata = nf.inputAttributes[filterIn] {
                 tags = ["\(nf.name).\(filterIn)"]
             }
+            var restored: String?
+            if let source, nodes[source]?.type.flatMap({ catalog[$0] })?.api == .legacy {
+                let groups = entryGroups[pedge.pipelet] ?? []
+                if groups.count == 1 { restored = groups.first }
+            }
             return Rule(filter: pedge.finalFilter, flowIDs: edge.split.map { [$0.lower, $0.upper] }, hashFields: edge.split?.fields,
-                        addTags: tags, next: hop(from: source, to: edge))
+                        addTags: tags, next: hop(from: source, to: edge), ingressGroup: restored)
         }
 
         // Per server: instances and the stages on their outputs.

@@ -44,6 +44,10 @@ public struct InterconnectionPlan: Sendable, Equatable, Codable {
         /// Metadata tags to add (filter_in with the metadata method).
         public var addTags: [String]?
         public var next: NextHop
+        /// For rules on a legacy NF's output: the port group the rule's pipelet enters by, when
+        /// it is one. Tags do not survive a legacy NF, and later stages may tell pipelets
+        /// apart by their ingress (`ingress int`), so E2D tags the packets with it again.
+        public var ingressGroup: String? = nil
     }
 
     /// The classifier E2D runs on one output vport of an instance (or on a server's NIC for
