@@ -1,3 +1,4 @@
+import E2Dataplane
 import Foundation
 import XCTest
 
@@ -15,12 +16,39 @@ final class ClusterUpTests: XCTestCase {
         FileManager.default.contents(atPath: directory.appendingPathComponent("traffic.json").path).flatMap { try? JSONDecoder().decode(Traffic.self, from: $0) }
     }
 
-    func testUpRunsTheFig13ClusterAndOnlyWhatThePolicyAllowsLeaves() throws {
+    func testUpRunsTheFig13ClusterRestartsACrashedNFAndOnlyWhatThePolicyAllowsLeaves() throws {
         let directory = URL(fileURLWithPath: "/tmp/e2-up-test-\(getpid())")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let outcome = try E2Process.run(["up", "--duration", "8", "--json", "--directory", directory.path])
-        XCTAssertEqual(outcome.status, 0, outcome.standardError)
-        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any], outcome.standardOutput)
+        let up = Process()
+        up.executableURL = E2Process.executable
+        up.arguments = ["up", "--duration", "12", "--json", "--directory", directory.path]
+        let output = Pipe()
+        up.standardOutput = output
+        up.standardError = FileHandle.nullDevice
+        try up.run()
+        defer { if up.isRunning { kill(up.processIdentifier, SIGKILL) } }
+        for _ in 0..<120 where (Self.traffic(directory)?.received.values.reduce(0, +) ?? 0) < 500 { usleep(100_000) }
+
+        // An NF process crashes: its agent starts it again and reports it.
+        let socket = directory.appendingPathComponent("server1/e2d.sock").path
+        let statistics = try DataplaneControlClient(path: socket).statistics()
+        let (vport, victim) = try XCTUnwrap(statistics.vports.first { ($0.value.nfPid ?? 0) != 0 }.map { ($0.key, $0.value.nfPid!) })
+        kill(victim, SIGKILL)
+        var replacement: Int32 = 0
+        for _ in 0..<100 where replacement == 0 || replacement == victim {
+            usleep(100_000)
+            replacement = (try? DataplaneControlClient(path: socket).statistics().vports[vport]?.nfPid ?? 0) ?? 0
+        }
+        XCTAssertNotEqual(replacement, 0)
+        XCTAssertNotEqual(replacement, victim, "a new NF process serves the vport")
+        let url = try XCTUnwrap(Self.managerURL(directory))
+        let events = try Curl.output(["--max-time", "2", "-H", "Last-Event-ID: 0", url + "/v1/events"])
+        XCTAssertTrue(events.contains("nfRestarted"), events)
+
+        up.waitUntilExit()
+        XCTAssertEqual(up.terminationStatus, 0)
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text)
         let sent = try XCTUnwrap(summary["trafficSent"] as? Int), received = try XCTUnwrap(summary["trafficReceived"] as? Int)
         let perClass = try XCTUnwrap(summary["sentPerClass"] as? [String: Int])
         XCTAssertGreaterThan(sent, 0)
