@@ -47,6 +47,8 @@ public final class ClusterUp {
             public var sent: UInt64
             public var drops: UInt64
             public var droppedByPolicy: UInt64
+            /// CPU use of the agent, its E2D and its NFs since the last snapshot, in % of one core.
+            public var cpuPercent: Double
         }
         public var manager: String
         public var directory: String
@@ -58,6 +60,8 @@ public final class ClusterUp {
         public var trafficReceived: UInt64
         public var sentPerClass: [String: UInt64]
         public var flowsStarted: UInt64
+        /// Flows seen leaving, per external port (active in the last 5 s).
+        public var flowsOut: [String: Int]
         public var problem: String?
     }
 
@@ -187,12 +191,13 @@ public final class ClusterUp {
         var received: [String: UInt64]
         var sentPerClass: [String: UInt64]
         var flowsStarted: UInt64
+        var flowsOut: [String: Int]?
     }
 
     /// The state now, from the manager, the switch, each agent's E2D and the traffic generator.
     public func snapshot() -> Snapshot {
         var snapshot = Snapshot(manager: managerURL, directory: settings.directory.path, seconds: Date().timeIntervalSince(started), servers: [],
-                                trafficSent: 0, trafficReceived: 0, sentPerClass: [:], flowsStarted: 0)
+                                trafficSent: 0, trafficReceived: 0, sentPerClass: [:], flowsStarted: 0, flowsOut: [:])
         struct Status: Decodable {
             struct Server: Decodable { var name: String; var state: String; var instances: [String] }
             var servers: [Server]
@@ -207,7 +212,7 @@ public final class ClusterUp {
             let name = serverName(index)
             let server = status?.servers.first { $0.name == name }
             var entry = Snapshot.Server(name: name, state: server?.state ?? "starting", instances: server?.instances ?? [], agentPid: agentPids[name] ?? 0,
-                                        received: 0, sent: 0, drops: 0, droppedByPolicy: 0)
+                                        received: 0, sent: 0, drops: 0, droppedByPolicy: 0, cpuPercent: cpuPercent(of: agentPids[name] ?? 0, name: name))
             let socket = settings.directory.appendingPathComponent(name).appendingPathComponent("e2d.sock").path
             if let statistics = try? DataplaneControlClient(path: socket).statistics() {
                 entry.received = statistics.ports["uplink"]?.received ?? 0
@@ -223,8 +228,32 @@ public final class ClusterUp {
             snapshot.trafficReceived = traffic.received.values.reduce(0, +)
             snapshot.sentPerClass = traffic.sentPerClass
             snapshot.flowsStarted = traffic.flowsStarted
+            snapshot.flowsOut = traffic.flowsOut ?? [:]
         }
         return snapshot
+    }
+
+    /// CPU ticks used so far by each server's process tree, and when they were read.
+    var cpuSeen: [String: (ticks: UInt64, at: Date)] = [:]
+
+    /// The CPU use of a process and its children since the last call, in % of one core.
+    func cpuPercent(of pid: Int32, name: String) -> Double {
+        guard pid > 0 else { return 0 }
+        var ticks: UInt64 = 0
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let candidate = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            // Fields after the command: state, ppid, ..., utime (14th field), stime (15th).
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 13, let parent = Int32(fields[1]), candidate == pid || parent == pid,
+                  let user = UInt64(fields[11]), let system = UInt64(fields[12]) else { continue }
+            ticks += user + system
+        }
+        let now = Date()
+        defer { cpuSeen[name] = (ticks, now) }
+        guard let last = cpuSeen[name], now.timeIntervalSince(last.at) > 0, ticks >= last.ticks else { return 0 }
+        let hertz = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return (Double(ticks - last.ticks) / hertz) / now.timeIntervalSince(last.at) * 100
     }
 
     /// Stops traffic, agents (and with them their E2Ds and NFs), the switch and the manager.

@@ -35,6 +35,10 @@ struct TrafficCommand: ParsableCommand {
         var flowsStarted: UInt64 = 0
         var seconds: Double = 0
         var linksUp: [String: Bool] = [:]
+        /// Flows seen leaving each port in the last 5 s.
+        var flowsOut: [String: Int] = [:]
+        /// Packets received per flow, for the flows seen most (source, destination, ports).
+        var topFlows: [String: UInt64] = [:]
     }
 
     func run() throws {
@@ -67,6 +71,9 @@ struct TrafficCommand: ParsableCommand {
         var mix = TrafficMix(classes: classes, sourceBase: 0x0A00_0000, concurrent: max(1, flows))
         var counts = Counts()
         let senders = ports.filter { send.contains($0.number) }
+        // The sink side: flows per receiving port, idle after 5 s.
+        let trackers = Dictionary(uniqueKeysWithValues: ports.map { ($0.number, FlowTracker(capacity: 1 << 16)) })
+        let ticksPerSecond: UInt64 = 1_000_000_000
         var burst = PacketBurst(capacity: 32)
         let start = ContinuousClock.now
         var lastStatus = start
@@ -102,6 +109,11 @@ struct TrafficCommand: ParsableCommand {
                 if count > 0 {
                     counts.received[String(entry.number), default: 0] += UInt64(count)
                     moved += count
+                    let now = UInt64((ContinuousClock.now - start).components.seconds) * ticksPerSecond
+                        + UInt64((ContinuousClock.now - start).components.attoseconds / 1_000_000_000)
+                    for index in 0..<count {
+                        if let key = FlowKey(packet: burst[index]) { trackers[entry.number]?.record(key, length: PacketBytes.length(burst[index]), now: now) }
+                    }
                     burst.free()
                 }
             }
@@ -111,6 +123,11 @@ struct TrafficCommand: ParsableCommand {
                 counts.flowsStarted = mix.flowsStarted
                 counts.sentPerClass = Dictionary(uniqueKeysWithValues: zip(classNames, mix.sentPerClass))
                 counts.linksUp = Dictionary(uniqueKeysWithValues: ports.map { (String($0.number), $0.port.linkUp) })
+                let now = UInt64(elapsedSeconds * Double(ticksPerSecond))
+                for (number, tracker) in trackers {
+                    tracker.expire(idle: 5 * ticksPerSecond, now: now)
+                    if tracker.activeFlows > 0 { counts.flowsOut[String(number)] = tracker.activeFlows }
+                }
                 if let status { try? JSONEncoder().encode(counts).write(to: URL(fileURLWithPath: status + ".tmp")); rename(status + ".tmp", status) }
             }
             if moved == 0 { usleep(200) }
@@ -118,6 +135,14 @@ struct TrafficCommand: ParsableCommand {
         counts.seconds = Double((ContinuousClock.now - start).components.seconds)
         counts.flowsStarted = mix.flowsStarted
         counts.sentPerClass = Dictionary(uniqueKeysWithValues: zip(classNames, mix.sentPerClass))
+        for (number, tracker) in trackers {
+            for (key, flow) in tracker.flows.sorted(by: { $0.flow.packets > $1.flow.packets }).prefix(10) {
+                func address(_ value: UInt128) -> String {
+                    value >> 32 == 0 ? (0..<4).map { String(UInt8(truncatingIfNeeded: value >> UInt128(24 - 8 * $0))) }.joined(separator: ".") : String(value, radix: 16)
+                }
+                counts.topFlows["port \(number) \(address(key.sourceAddress)):\(key.sourcePort) > \(address(key.destinationAddress)):\(key.destinationPort)"] = flow.packets
+            }
+        }
         print(try JSONOutput.encode(counts))
     }
 }

@@ -112,18 +112,19 @@ struct UpCommand: ParsableCommand {
         let elapsed = max(now.seconds - previous.seconds, 0.001)
         var lines = [String(format: "E2 cluster — manager %@ — %.0f s — switch entries %d/%d%@", now.manager, now.seconds,
                             now.switchEntriesUsed ?? 0, now.switchEntries ?? 0, now.problem.map { " — \($0)" } ?? "")]
-        lines.append("server     state    in pkt/s  out pkt/s  policy drops  other drops  instances")
+        lines.append("server     state    in pkt/s  out pkt/s  policy drops  other drops   CPU %  instances")
         for server in now.servers {
             let before = previous.servers.first { $0.name == server.name }
             let rateIn = Double(server.received - min(server.received, before?.received ?? 0)) / elapsed
             let rateOut = Double(server.sent - min(server.sent, before?.sent ?? 0)) / elapsed
-            lines.append(String(format: "%-10@ %-8@ %9.0f  %9.0f  %12llu  %11llu  %@", server.name, server.state, rateIn, rateOut,
-                                server.droppedByPolicy, server.drops, server.instances.joined(separator: " ")))
+            lines.append(String(format: "%-10@ %-8@ %9.0f  %9.0f  %12llu  %11llu  %6.1f  %@", server.name, server.state, rateIn, rateOut,
+                                server.droppedByPolicy, server.drops, server.cpuPercent, server.instances.joined(separator: " ")))
         }
         let sent = Double(now.trafficSent - min(now.trafficSent, previous.trafficSent)) / elapsed
         let received = Double(now.trafficReceived - min(now.trafficReceived, previous.trafficReceived)) / elapsed
-        lines.append(String(format: "traffic: %.0f pkt/s in, %.0f pkt/s out of the external ports; %llu flows started; sent %@",
-                            sent, received, now.flowsStarted, now.sentPerClass.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+        lines.append(String(format: "traffic: %.0f pkt/s in, %.0f pkt/s out of the external ports; %llu flows started, %d seen leaving; sent %@",
+                            sent, received, now.flowsStarted, now.flowsOut.values.reduce(0, +),
+                            now.sentPerClass.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
         return lines.joined(separator: "\n") + "\n"
     }
 }
