@@ -35,9 +35,15 @@ extension ManagerAPI {
             guard let override = EdgeRates.Override.parse(text) else { throw Problem(status: 422, detail: "load '\(text)' is not FROM->TO=RATE") }
             return override
         }
+        // The running plan (no options) keeps instances where they are while only the set of
+        // alive servers changes; a dry run with options is planned afresh and not kept.
+        let running = request.strategy == nil && request.seed == nil && (request.loads ?? []).isEmpty
+        let inputs = try store.planInputs()
+        let existing = running ? try store.runningPlacement().flatMap { $0.inputs == inputs ? $0.placement : nil } : nil
         do {
             let made = try ClusterPlan.make(graph, catalog: try store.catalog().catalog, hardware: hardware, overrides: overrides,
-                                            strategy: request.strategy ?? .e2, seed: request.seed ?? 1)
+                                            strategy: request.strategy ?? .e2, seed: request.seed ?? 1, existing: existing)
+            if running && made.placement != existing { try store.saveRunningPlacement(inputs: inputs, placement: made.placement) }
             return (made.plan, made.instanceGraph, made.placement, hardware)
         } catch let error as PlanError {
             throw Problem(status: 422, title: "The cluster cannot hold the demand", detail: error.message, extensions: ["code": .string(error.code.rawValue)])

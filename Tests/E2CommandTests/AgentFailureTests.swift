@@ -81,6 +81,10 @@ final class AgentFailureTests: XCTestCase {
         XCTAssertEqual(after["server1"]?["state"] as? String, "alive")
         XCTAssertEqual((after["server1"]?["instances"] as? [String] ?? []).count + (after["server3"]?["instances"] as? [String] ?? []).count, 10,
                        "all ten instances on the two servers left")
+        for name in ["server1", "server3"] {
+            XCTAssertTrue(Set(before[name]?["instances"] as? [String] ?? []).isSubset(of: Set(after[name]?["instances"] as? [String] ?? [])),
+                          "incremental placement: instances of \(name) stayed where they were")
+        }
         let metrics = try call("GET", "/metrics").body
         XCTAssertTrue(metrics.contains(#"e2_agents{state="failed"} 1"#), metrics)
         XCTAssertTrue(metrics.contains(#"e2_agent_heartbeat_age_seconds{agent="server2"}"#))

@@ -27,6 +27,7 @@ public final class ManagerStore: Sendable {
             CREATE TABLE IF NOT EXISTS deliveries (id INTEGER PRIMARY KEY AUTOINCREMENT, subscription INTEGER NOT NULL, event INTEGER NOT NULL,
                 type TEXT NOT NULL, time TEXT NOT NULL, data TEXT NOT NULL, attempt INTEGER NOT NULL, due INTEGER NOT NULL);
             INSERT OR IGNORE INTO counters VALUES ('event', 0);
+            CREATE TABLE IF NOT EXISTS placement (id INTEGER PRIMARY KEY CHECK (id = 1), inputs TEXT NOT NULL, json TEXT NOT NULL);
             INSERT OR IGNORE INTO counters VALUES ('version', 0);
             """)
     }
@@ -177,6 +178,31 @@ public final class ManagerStore: Sendable {
 
     public func deleteSubscription(_ id: Int64) throws {
         try database.transaction { try $0.run("DELETE FROM subscriptions WHERE id = ?1", [.integer(id)]) }
+    }
+
+    // MARK: The running placement
+
+    /// The placement last planned, and the inputs (policies, descriptions, hardware) it was
+    /// planned from: while they stay the same, failures and recoveries move only what they must.
+    public func runningPlacement() throws -> (inputs: String, placement: Placement)? {
+        guard let row = try database.query("SELECT inputs, json FROM placement WHERE id = 1").first, let inputs = row[0].text, let json = row[1].text,
+              let placement = try? JSONDecoder().decode(Placement.self, from: Data(json.utf8)) else { return nil }
+        return (inputs, placement)
+    }
+
+    public func saveRunningPlacement(inputs: String, placement: Placement) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = String(decoding: try encoder.encode(placement), as: UTF8.self)
+        try database.transaction { try $0.run("INSERT OR REPLACE INTO placement (id, inputs, json) VALUES (1, ?1, ?2)", [.text(inputs), .text(json)]) }
+    }
+
+    /// What a plan is made from, apart from which servers are alive: the versions of the
+    /// policies, the NF descriptions and the hardware description.
+    public func planInputs() throws -> String {
+        let policies = try policies().map { "\($0.id):\($0.version)" }.joined(separator: ",")
+        let catalog = try catalog().versions.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",")
+        return "p[\(policies)] c[\(catalog)] h[\(try hardware()?.version ?? 0)]"
     }
 
     // MARK: Webhook deliveries

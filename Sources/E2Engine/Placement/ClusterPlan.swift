@@ -35,7 +35,7 @@ public struct ClusterPlan: Sendable, Equatable, Codable {
     /// Sizes, splits and places `graph` on `hardware`.
     public static func make(
         _ graph: PolicyGraph, catalog: NFCatalog, hardware: HardwareDescription,
-        overrides: [EdgeRates.Override] = [], strategy: PlacementStrategy = .e2, seed: UInt64 = 1
+        overrides: [EdgeRates.Override] = [], strategy: PlacementStrategy = .e2, seed: UInt64 = 1, existing: Placement? = nil
     ) throws(PlanError) -> (plan: ClusterPlan, instanceGraph: InstanceGraph, placement: Placement) {
         let rates = try EdgeRates.compute(graph, overrides: overrides)
         let sizing = try Sizing.compute(graph, rates: rates, catalog: catalog, hardware: hardware)
@@ -47,7 +47,14 @@ public struct ClusterPlan: Sendable, Equatable, Codable {
         var wiring: InterconnectionPlan
         while true {
             instanceGraph = InstanceGraph.build(graph, rates: rates, sizing: sizing, catalog: catalog, offloaded: Set(offloaded))
-            placement = try Placer.place(instanceGraph, hardware: hardware, strategy: strategy, seed: seed)
+            // With an existing placement (a server failed or came back), instances whose server
+            // is still there stay; the others are placed incrementally beside their neighbours.
+            // When that cannot fit, the whole graph is placed again.
+            if let existing, let kept = try? Placer.placeIncrementally(instanceGraph, hardware: hardware, existing: existing) {
+                placement = kept
+            } else {
+                placement = try Placer.place(instanceGraph, hardware: hardware, strategy: strategy, seed: seed)
+            }
             do {
                 wiring = try InterconnectionPlan.build(graph, instanceGraph, placement: placement, catalog: catalog, hardware: hardware)
                 break
