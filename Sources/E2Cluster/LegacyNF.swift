@@ -1,3 +1,4 @@
+import E2Dataplane
 import Foundation
 
 /// Legacy NF instances (§4): unmodified Linux on ordinary interfaces. The NF ends of the
@@ -29,9 +30,9 @@ public enum LegacyNF {
         let inputs = instance.inputOrder.compactMap { instance.interfaces[$0] }
         guard let output = instance.outputOrder.first.flatMap({ instance.interfaces[$0] }) else { throw WiringError("\(instance.id): no output interface") }
         for input in inputs {
-            try run("/usr/sbin/tc", ["qdisc", "add", "dev", input, "ingress"], namespace: namespace)
-            try run("/usr/sbin/tc", ["filter", "add", "dev", input, "ingress", "protocol", "all", "u32", "match", "u32", "0", "0",
-                                     "action", "mirred", "egress", "redirect", "dev", output], namespace: namespace)
+            try NetworkTool.tc(["qdisc", "add", "dev", input, "ingress"], namespace: namespace)
+            try NetworkTool.tc(["filter", "add", "dev", input, "ingress", "protocol", "all", "u32", "match", "u32", "0", "0",
+                                "action", "mirred", "egress", "redirect", "dev", output], namespace: namespace)
         }
     }
 
@@ -40,28 +41,5 @@ public enum LegacyNF {
         try? ip(["netns", "del", namespace])
     }
 
-    static func ip(_ arguments: [String]) throws {
-        try run(FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") ? "/usr/sbin/ip" : "/sbin/ip", arguments)
-    }
-
-    /// Runs a tool, inside `namespace` when given (`ip netns exec`).
-    static func run(_ tool: String, _ arguments: [String], namespace: String? = nil) throws {
-        let process = Process()
-        if let namespace {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-            process.arguments = ["netns", "exec", namespace, tool] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: tool)
-            process.arguments = arguments
-        }
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw WiringError("\(tool) \(arguments.joined(separator: " ")): \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-    }
+    static func ip(_ arguments: [String]) throws { try NetworkTool.ip(arguments) }
 }

@@ -60,16 +60,4 @@ public final class LegacyInterfaceSocket {
 
     /// The bytes of frame `index` after `receive`.
     public func received(_ index: Int, length: Int) -> [UInt8] { Array(UnsafeBufferPointer(start: frame(index), count: length)) }
-
-    /// Writes the same frame as `PacketBytes.fillUDP` (Ethernet/IPv4/UDP, 10.0.0.1 to 192.0.2.7, port 9).
-    public static func writeUDP(_ frame: UnsafeMutablePointer<UInt8>, length: Int, sourcePort: UInt16) {
-        frame.initialize(repeating: 0, count: 64)
-        frame[0] = 0x02; frame[5] = 0x02; frame[6] = 0x02; frame[11] = 0x01
-        frame[12] = 0x08; frame[13] = 0x00
-        frame[14] = 0x45; frame[16] = UInt8((length - 14) >> 8); frame[17] = UInt8((length - 14) & 0xff); frame[22] = 64; frame[23] = 17
-        frame[26] = 10; frame[29] = 1; frame[30] = 192; frame[32] = 2; frame[33] = 7
-        frame[34] = UInt8(sourcePort >> 8); frame[35] = UInt8(sourcePort & 0xff)
-        frame[37] = 9
-        frame[38] = UInt8((length - 34) >> 8); frame[39] = UInt8((length - 34) & 0xff)
-    }
 }

@@ -38,6 +38,13 @@ public enum PacketBytes {
     @inline(__always)
     public static func fillUDP(_ packet: OpaquePointer, sourcePort: UInt16, destinationPort: UInt16, length: Int = 64) -> Int {
         guard (64...1514).contains(length), let frame = ce2_mbuf_append(packet, UInt16(length)) else { return 0 }
+        writeUDP(frame, length: length, sourcePort: sourcePort, destinationPort: destinationPort)
+        return length
+    }
+
+    /// The same frame written into any buffer of at least `length` bytes (a socket's batch).
+    @inline(__always)
+    public static func writeUDP(_ frame: UnsafeMutablePointer<UInt8>, length: Int, sourcePort: UInt16, destinationPort: UInt16) {
         frame.initialize(repeating: 0, count: 64)
         frame[0] = 0x02; frame[5] = 0x02; frame[6] = 0x02; frame[11] = 0x01
         frame[12] = 0x08; frame[13] = 0x00
@@ -46,7 +53,6 @@ public enum PacketBytes {
         frame[34] = UInt8(sourcePort >> 8); frame[35] = UInt8(sourcePort & 0xff)
         frame[36] = UInt8(destinationPort >> 8); frame[37] = UInt8(destinationPort & 0xff)
         frame[38] = UInt8((length - 34) >> 8); frame[39] = UInt8((length - 34) & 0xff)
-        return length
     }
 }
 

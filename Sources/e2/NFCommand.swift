@@ -229,7 +229,7 @@ struct NFCommand: ParsableCommand {
                 if wanted <= 0 { break }
                 pacer.wait(forPacketsSent: packets)
                 for index in 0..<wanted {
-                    LegacyInterfaceSocket.writeUDP(socket.frame(index), length: size, sourcePort: UInt16(1024 + flow))
+                    PacketBytes.writeUDP(socket.frame(index), length: size, sourcePort: UInt16(1024 + flow), destinationPort: 9)
                     flow = (flow + 1) % flows
                 }
                 moved = socket.send(count: wanted, length: size)
