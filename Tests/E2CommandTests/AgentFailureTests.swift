@@ -89,6 +89,13 @@ final class AgentFailureTests: XCTestCase {
         XCTAssertTrue(metrics.contains(#"e2_agents{state="failed"} 1"#), metrics)
         XCTAssertTrue(metrics.contains(#"e2_agent_heartbeat_age_seconds{agent="server2"}"#))
 
+        // Events an agent relays from its E2D are published; bad ones are refused.
+        XCTAssertEqual(try call("POST", "/v1/agents/server1/events", json: #"{"kind": "overload", "vport": "nat_0-in", "detail": "occupancy 0.93"}"#).status, 202)
+        XCTAssertEqual(try call("POST", "/v1/agents/server1/events", json: #"{"kind": "meltdown"}"#).status, 422)
+        XCTAssertEqual(try call("POST", "/v1/agents/nobody/events", json: #"{"kind": "overload"}"#).status, 404)
+        let overload = try ToolOutput.of(python, ["-c", reader, url, "overload"], requiringSuccess: true)
+        XCTAssertTrue(overload.contains("nat_0-in") && overload.contains("server1"), overload)
+
         // It comes back.
         XCTAssertEqual(try call("PUT", "/v1/agents/server2/heartbeat").status, 204)
         let recovery = try ToolOutput.of(python, ["-c", reader, url, "recovery"], requiringSuccess: true)
