@@ -17,6 +17,7 @@ public final class ClassifierModule: PacketModule {
     @inline(__always)
     public func process(_ burst: inout PacketBurst, gates: UnsafeMutablePointer<UInt16>, context: ModuleContext) -> ModuleVerdict {
         if filters.isEmpty { return .allTo(defaultGate) }
+        var uniform = true
         for index in 0..<burst.count {
             let packet = burst[index]
             var gate = defaultGate
@@ -25,8 +26,10 @@ public final class ClassifierModule: PacketModule {
                 break
             }
             gates[index] = gate
+            uniform = uniform && gate == gates[0]
         }
-        return .perPacket
+        // A burst that goes one way needs no gathering per gate.
+        return uniform && burst.count > 0 ? .allTo(gates[0]) : .perPacket
     }
 
     public func figures() -> [String: Double] { ["rules": Double(filters.count)] }
