@@ -32,7 +32,20 @@ public enum EAL {
                 throw DataplaneError.fromErrno("rte_eal_init(\(arguments.dropFirst().joined(separator: " ")))")
             }
             current = options
+            // DPDK makes /var/run/dpdk/PREFIX even for an in-memory process and leaves it:
+            // remove it (when empty) as the process exits.
+            if options.inMemory && !options.secondary {
+                runtimeDirectory.withLock { $0 = "/var/run/dpdk/\(options.filePrefix)" }
+                atexit { EAL.removeRuntimeDirectory() }
+            }
         }
+    }
+
+    private static let runtimeDirectory = Mutex<String?>(nil)
+
+    static func removeRuntimeDirectory() {
+        guard let path = runtimeDirectory.withLock({ $0 }) else { return }
+        _ = rmdir(path)  // only when empty
     }
 
     /// Whether the EAL runs in this process.
