@@ -68,7 +68,7 @@ struct DataplaneBenchCommand: ParsableCommand {
         func measureTestpmd(mode: String) throws -> Double {
             let peer = Process()
             peer.executableURL = URL(fileURLWithPath: testpmd.path)
-            peer.arguments = ["-l", "0-1", "-m", "512", "--no-pci", "--vdev=net_null0", "--vdev=net_null1", "--file-prefix", "bench-tpmd-\(getpid())",
+            peer.arguments = ["-l", "0-1", "-m", "512", "--no-pci", "--in-memory", "--vdev=net_null0", "--vdev=net_null1", "--file-prefix", "bench-tpmd-\(getpid())",
                               "--", "--total-num-mbufs=16384", "--forward-mode=\(mode)", "--auto-start", "--stats-period", "1"]
             let peerOutput = Pipe()
             peer.standardOutput = peerOutput
@@ -79,6 +79,7 @@ struct DataplaneBenchCommand: ParsableCommand {
             usleep(UInt32(seconds * 1_000_000))
             kill(peer.processIdentifier, SIGINT)
             peer.waitUntilExit()
+            rmdir("/var/run/dpdk/bench-tpmd-\(getpid())")  // the empty folder DPDK leaves
             let text = reader.wait()
             // Lines "Rx-pps:  NNN  Rx-bps: ..." per port, every second; take the last full set.
             let rates = text.split(separator: "\n").filter { $0.contains("Rx-pps:") }.compactMap { line in
