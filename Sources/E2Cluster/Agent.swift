@@ -45,7 +45,8 @@ public final class Agent: @unchecked Sendable {
     var dataplane: Process?
     var nfs: [String: (process: Process, instance: ServerWiring.Instance, restarts: Int, nextStart: Date?)] = [:]
     var stopping = false
-    var namespaces: [String] = []
+    /// Legacy instances' network namespaces, by instance.
+    var namespaces: [String: String] = [:]
     let say: @Sendable (String) -> Void
 
     public init(settings: Settings, manager: ManagerClient, log: @escaping @Sendable (String) -> Void) {
@@ -100,6 +101,14 @@ public final class Agent: @unchecked Sendable {
         let next = try desired.plan.servers.first { $0.server == settings.name }.map { plan throws(WiringError) in try compiler.compile(plan) }
             ?? compiler.idle(server: settings.name)
         if next == wiring, dataplane?.isRunning == true { return }
+        if let current = wiring, dataplane?.isRunning == true, let requests = ConfigurationDiff.requests(from: current.configuration, to: next.configuration) {
+            do {
+                try change(from: current, to: next, requests: requests)
+                return
+            } catch {
+                say("changing E2D in place failed (\(error)); restarting it")
+            }
+        }
         say("applying the plan: \(next.instances.map(\.id).sorted().joined(separator: " ")) (\(next.configuration.modules.count) E2D modules)")
         stopAll()
         try startDataplane(next.configuration)
@@ -107,13 +116,40 @@ public final class Agent: @unchecked Sendable {
         for instance in next.instances where instance.api == .native {
             try startNF(instance, vports: vports, restarts: 0)
         }
-        for instance in next.instances where instance.api == .legacy {
-            let namespace = LegacyNF.namespace(prefix: "e2a-\(settings.name)", instance: instance.id)
-            try LegacyNF.start(instance, namespace: namespace)
-            namespaces.append(namespace)
-        }
+        for instance in next.instances where instance.api == .legacy { try startLegacy(instance) }
         wiring = next
         relayEvents()
+    }
+
+    /// Changes the running E2D through its control socket: NFs whose instance stays as it was
+    /// keep running (with their state); the others stop before their vports go and start after
+    /// the new ones exist.
+    func change(from current: ServerWiring, to next: ServerWiring, requests: [ControlRequest]) throws {
+        let kept = Set(next.instances.filter { instance in
+            current.instances.contains(instance) && (instance.api == .legacy || nfs[instance.id]?.process.isRunning == true)
+        }.map(\.id))
+        say("changing the plan in place: keeping \(kept.sorted().joined(separator: " ")); \(requests.count) E2D changes")
+        for (id, entry) in nfs where !kept.contains(id) {
+            if entry.process.isRunning { kill(entry.process.processIdentifier, SIGTERM) }
+            entry.process.waitUntilExit()
+            nfs.removeValue(forKey: id)
+        }
+        for (id, namespace) in namespaces where !kept.contains(id) {
+            LegacyNF.stop(namespace: namespace)
+            namespaces.removeValue(forKey: id)
+        }
+        if !requests.isEmpty { try DataplaneControlClient(path: socket).batch(requests) }
+        wiring = next
+        let vports = try DataplaneControlClient(path: socket).statistics().vports
+        for instance in next.instances where !kept.contains(instance.id) {
+            if instance.api == .native { try startNF(instance, vports: vports, restarts: 0) } else { try startLegacy(instance) }
+        }
+    }
+
+    func startLegacy(_ instance: ServerWiring.Instance) throws {
+        let namespace = LegacyNF.namespace(prefix: "e2a-\(settings.name)", instance: instance.id)
+        try LegacyNF.start(instance, namespace: namespace)
+        namespaces[instance.id] = namespace
     }
 
     func startDataplane(_ configuration: DataplaneConfiguration) throws {
@@ -202,7 +238,7 @@ public final class Agent: @unchecked Sendable {
         }
         dataplane = nil
         wiring = nil
-        for namespace in namespaces { LegacyNF.stop(namespace: namespace) }
+        for namespace in namespaces.values { LegacyNF.stop(namespace: namespace) }
         namespaces.removeAll()
     }
 }

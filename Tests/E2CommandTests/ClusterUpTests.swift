@@ -87,6 +87,11 @@ final class ClusterUpTests: XCTestCase {
         let before = try JSONDecoder().decode(Status.self, from: Data(try Curl.output([url + "/v1/status"]).utf8))
         let victim = try XCTUnwrap(before.servers.max { $0.instances.count < $1.instances.count })
         XCTAssertFalse(victim.instances.isEmpty)
+        // An NF on a server that stays, to see that it keeps running through the change.
+        let survivor = try XCTUnwrap(before.servers.first { $0.name != victim.name && !$0.instances.isEmpty })
+        let survivorSocket = directory.appendingPathComponent("\(survivor.name)/e2d.sock").path
+        let survivorNFs = try DataplaneControlClient(path: survivorSocket).statistics().vports.compactMapValues { $0.nfPid }.filter { $0.value != 0 }
+        XCTAssertFalse(survivorNFs.isEmpty)
         // The rate out of the external ports before the failure, over two seconds.
         let rateStart = received()
         usleep(2_000_000)
@@ -121,6 +126,9 @@ final class ClusterUpTests: XCTestCase {
         let flowing = try XCTUnwrap(recovered, "traffic did not come back to 90% of its rate")
         print(String(format: "agent %@ killed (%d of %d instances): failure reported after %.2f s, traffic back to 90%% of %.0f packets/s after %.2f s",
                      victim.name, victim.instances.count, before.servers.flatMap(\.instances).count, failureReported, rateBefore, flowing))
+        // The surviving server changed its E2D in place: its NFs are the same processes.
+        let afterNFs = try DataplaneControlClient(path: survivorSocket).statistics().vports.compactMapValues { $0.nfPid }
+        for (vport, pid) in survivorNFs { XCTAssertEqual(afterNFs[vport], pid, "\(vport)'s NF kept running (its state with it)") }
         // The failure event is on the stream too.
         let events = try Curl.output(["--max-time", "2", "-H", "Last-Event-ID: 0", url + "/v1/events"])
         XCTAssertTrue(events.contains("event: failure") && events.contains(victim.name), events)
