@@ -180,11 +180,7 @@ public final class Agent: @unchecked Sendable {
     }
 
     func startNF(_ instance: ServerWiring.Instance, vports: [String: DataplaneStatistics.VportState], restarts: Int) throws {
-        guard let first = instance.inputOrder.first, let lcore = vports[first]?.nfLcore else { throw WiringError("\(instance.id): no input vport") }
-        var arguments = ["nf", LocalCluster.kind(of: instance.type), "--dataplane", prefix, "--lcore", String(lcore), "--cpu", String(settings.cpu)]
-        arguments += instance.inputOrder.flatMap { ["--input", $0] } + instance.outputOrder.flatMap { ["--output", $0] }
-        if let slot = instance.attributeSlots["safe"], instance.type == "IDS" { arguments += ["--tag-slot", String(slot)] }
-        arguments += settings.nfArguments[instance.type] ?? []
+        let arguments = try instance.nfArguments(dataplane: prefix, vports: vports, cpu: settings.cpu, extra: settings.nfArguments[instance.type] ?? [])
         let process = Process()
         process.executableURL = settings.executable
         process.arguments = arguments

@@ -192,24 +192,8 @@ public final class LocalCluster {
         throw WiringError("E2D for \(server) did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
     }
 
-    /// The `e2 nf` kind of an NF type.
-    static func kind(of type: String) -> String {
-        switch type {
-        case "NAT": "nat"
-        case "FW": "fw"
-        case "IDS": "ids"
-        case "VPN": "vpn"
-        default: "forward"
-        }
-    }
-
     func startNF(_ instance: ServerWiring.Instance, server: String, vports: [String: DataplaneStatistics.VportState], cpu: Int) throws {
-        let inputs = instance.inputOrder, outputs = instance.outputOrder
-        guard let first = inputs.first, let lcore = vports[first]?.nfLcore else { throw WiringError("\(instance.id): no input vport") }
-        var arguments = ["nf", Self.kind(of: instance.type), "--dataplane", prefix(server), "--lcore", String(lcore), "--cpu", String(cpu)]
-        arguments += inputs.flatMap { ["--input", $0] } + outputs.flatMap { ["--output", $0] }
-        if instance.type == "IDS", let slot = tags.attributes["IDS.safe"] { arguments += ["--tag-slot", String(slot)] }
-        arguments += nfArguments[instance.type] ?? []
+        let arguments = try instance.nfArguments(dataplane: prefix(server), vports: vports, cpu: cpu, extra: nfArguments[instance.type] ?? [])
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

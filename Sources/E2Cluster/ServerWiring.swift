@@ -204,3 +204,26 @@ public struct ServerWiringCompiler: Sendable {
         return ServerWiring(server: plan.server, configuration: configuration, instances: instances)
     }
 }
+
+extension ServerWiring.Instance {
+    /// The `e2 nf` kind of an NF type.
+    public static func kind(of type: String) -> String {
+        switch type {
+        case "NAT": "nat"
+        case "FW": "fw"
+        case "IDS": "ids"
+        case "VPN": "vpn"
+        default: "forward"
+        }
+    }
+
+    /// The `e2 nf` arguments of this native instance, attached to the E2D with file prefix
+    /// `dataplane`, with `extra` (the type's configuration) at the end.
+    public func nfArguments(dataplane: String, vports: [String: DataplaneStatistics.VportState], cpu: Int, extra: [String]) throws(WiringError) -> [String] {
+        guard let first = inputOrder.first, let lcore = vports[first]?.nfLcore else { throw WiringError("\(id): no input vport") }
+        var arguments = ["nf", Self.kind(of: type), "--dataplane", dataplane, "--lcore", String(lcore), "--cpu", String(cpu)]
+        arguments += inputOrder.flatMap { ["--input", $0] } + outputOrder.flatMap { ["--output", $0] }
+        if type == "IDS", let slot = attributeSlots["safe"] { arguments += ["--tag-slot", String(slot)] }
+        return arguments + extra
+    }
+}
