@@ -64,7 +64,8 @@ struct GraphBuilder {
         if next <= 65535 { specs.append(.init(lower: next, upper: 65535, gate: ranges.count)) }
         let names: [HeaderField: String] = [.sourceAddress: "src_ip", .destinationAddress: "dst_ip", .sourcePort: "src_port", .destinationPort: "dst_port", .transportProtocol: "proto"]
         let name = add(ModuleSpec(name: fresh("steer.\(label)"), type: .flowSteer, gates: ranges.count + 1,
-                                  fields: (fields.isEmpty ? HeaderField.allCases : fields).compactMap { names[$0] }, ranges: specs))
+                                  fields: (fields.isEmpty ? HeaderField.allCases : fields).compactMap { names[$0] }, ranges: specs,
+                                  migrationAvoidance: true))
         return (name, ranges.count)
     }
 }

@@ -29,14 +29,83 @@ public final class FlowSteering {
 
     /// Flows pinned to a gate.
     public var exceptionCount: Int { exceptions.count }
+    /// With migration avoidance: the flows seen lately and their gate (word 0) and last packet (word 1).
+    private let active: FlowTable?
+    /// How long a flow may be silent before it no longer counts as active.
+    public let idleTicks: UInt64
+    /// Flows pinned by `setRanges` so far.
+    public private(set) var pinned: UInt64 = 0
 
     /// `ranges` must cover every flow ID exactly once; `exceptionCapacity` is rounded up to a power of two.
-    public init(fields: FlowKey.FieldSet, ranges: [Range], nonIPGate: UInt16 = 0, exceptionCapacity: Int = 4096) throws(DataplaneError) {
+    /// With `trackingCapacity` > 0, the module remembers the flows it steers (migration
+    /// avoidance, §5.4): when the ranges change, flows still active keep their gate.
+    public init(fields: FlowKey.FieldSet, ranges: [Range], nonIPGate: UInt16 = 0, exceptionCapacity: Int = 4096,
+                trackingCapacity: Int = 0, idleTicks: UInt64 = 0) throws(DataplaneError) {
         self.fields = fields
         self.nonIPGate = nonIPGate
         self.ranges = try Self.checked(ranges)
         exceptions = FlowTable(capacity: exceptionCapacity)
+        active = trackingCapacity > 0 ? FlowTable(capacity: trackingCapacity) : nil
+        self.idleTicks = idleTicks
     }
+
+    /// The gate of a packet seen at `now`, remembering its flow when tracking.
+    @inline(__always)
+    public func gate(for packet: OpaquePointer, now: UInt64) -> UInt16 {
+        guard let key = FlowKey(packet: packet) else { return nonIPGate }
+        var gate: UInt16
+        if exceptionCount > 0, let pinned = exception(for: key) { gate = pinned } else { gate = self.gate(forFlowID: key.flowID(over: fields)) }
+        if let active { _ = active.set(key, .init(UInt64(gate), now)) }
+        return gate
+    }
+
+    /// Replaces the ranges; flows active at `now` whose gate would change are pinned to the
+    /// gate they have (their instance keeps its state), new flows follow the new ranges.
+    public func setRanges(_ ranges: [Range], now: UInt64) throws(DataplaneError) {
+        let checked = try Self.checked(ranges)
+        if let active {
+            let old = self.ranges
+            self.ranges = checked
+            for (key, value) in active.entries where now &- value.words.1 <= idleTicks {
+                let current = UInt16(truncatingIfNeeded: value.words.0)
+                if exception(for: key) == nil && gate(forFlowID: key.flowID(over: fields)) != current {
+                    if addException(key, gate: current) { pinned &+= 1 }
+                }
+            }
+            _ = old
+        } else {
+            self.ranges = checked
+        }
+    }
+
+    /// Takes over the active flows of the module this one replaces (its gates renumbered by
+    /// `gateMap`; flows whose gate has no counterpart follow the ranges) and pins those the
+    /// ranges would move: an instance added by a split gets only new flows (§5.4).
+    public func adopt(_ old: FlowSteering, gateMap: [UInt16: UInt16], now: UInt64) {
+        guard let active, let previous = old.active else { return }
+        for (key, value) in previous.entries where now &- value.words.1 <= old.idleTicks {
+            guard let mapped = gateMap[UInt16(truncatingIfNeeded: value.words.0)] else { continue }
+            _ = active.set(key, .init(UInt64(mapped), value.words.1))
+            if gate(forFlowID: key.flowID(over: fields)) != mapped, addException(key, gate: mapped) { pinned &+= 1 }
+        }
+    }
+
+    /// Forgets flows idle since before `now` - idleTicks, with their exceptions; how many.
+    @discardableResult
+    public func expire(now: UInt64) -> Int {
+        guard let active else { return 0 }
+        var idle: [FlowKey] = []
+        _ = active.removeAll { key, value in
+            let gone = now &- value.words.1 > idleTicks
+            if gone { idle.append(key) }
+            return gone
+        }
+        for key in idle { removeException(key) }
+        return idle.count
+    }
+
+    /// Flows seen within the idle time (control path).
+    public var activeFlows: Int { active?.count ?? 0 }
 
     /// The ranges sorted, or an error naming the gap or overlap.
     static func checked(_ ranges: [Range]) throws(DataplaneError) -> [Range] {

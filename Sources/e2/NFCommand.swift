@@ -36,6 +36,7 @@ struct NFCommand: ParsableCommand {
     @Option(help: "Attach through memif instead: the socket of an E2D port `net_memif...,role=server,socket=PATH` (measured against native vports).") var memif: String?
     @Option(help: "Frame size in bytes for source (64-1514).") var size: Int = 64
     @Option(help: "Distinct flows for source (source ports).") var flows: Int = 64
+    @Option(help: "The first source port of the source's flows.") var portBase: Int = 1024
     @Option(help: "Packets for source to send (0: until stopped).") var count: Int = 0
     @Option(help: "Packets per second for source (0: as fast as it can).") var rate: Double = 0
     @Option(help: "Stop after this many seconds (0: until SIGTERM).") var seconds: Double = 0
@@ -188,7 +189,7 @@ struct NFCommand: ParsableCommand {
                 pacer.wait(forPacketsSent: packets)
                 guard burst.allocate(wanted, from: pool) else { moved = 0; break }
                 for index in 0..<burst.count {
-                    _ = PacketBytes.fillUDP(burst[index], sourcePort: UInt16(1024 + flow), destinationPort: 9, length: size)
+                    _ = PacketBytes.fillUDP(burst[index], sourcePort: UInt16(truncatingIfNeeded: portBase + flow), destinationPort: 9, length: size)
                     flow = (flow + 1) % flows
                 }
                 let sent = input.send(&burst)
@@ -229,7 +230,7 @@ struct NFCommand: ParsableCommand {
                 if wanted <= 0 { break }
                 pacer.wait(forPacketsSent: packets)
                 for index in 0..<wanted {
-                    PacketBytes.writeUDP(socket.frame(index), length: size, sourcePort: UInt16(1024 + flow), destinationPort: 9)
+                    PacketBytes.writeUDP(socket.frame(index), length: size, sourcePort: UInt16(truncatingIfNeeded: portBase + flow), destinationPort: 9)
                     flow = (flow + 1) % flows
                 }
                 moved = socket.send(count: wanted, length: size)

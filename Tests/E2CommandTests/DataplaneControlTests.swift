@@ -1,3 +1,4 @@
+import E2Cluster
 import E2Dataplane
 import Foundation
 import XCTest
@@ -161,5 +162,72 @@ final class DataplaneControlTests: XCTestCase {
         XCTAssertGreaterThan(micros, 0)
         XCTAssertEqual(try e2d.client.configuration().modules.first { $0.name == "cls" }?.rules?.first?.filter, "udp port 53")
         _ = try e2d.stop()
+    }
+}
+
+/// Migration avoidance in E2D (§5.4): a flowSteer module that remembers its flows keeps them on
+/// their gate when its ranges change or when it is rebuilt with more gates, while new flows
+/// follow the new ranges.
+final class MigrationAvoidanceTests: XCTestCase {
+    func flowID(_ port: Int) -> UInt16 {
+        var key = FlowKey()
+        key.sourcePort = UInt16(port)
+        return key.flowID(over: [.sourcePort])
+    }
+
+    func testActiveFlowsKeepTheirInstanceAcrossASplitAndNewFlowsFollowTheNewRanges() throws {
+        let e2d = try RunningDataplane(configuration: """
+            {"ports": [{"name": "b", "device": "net_pcap_b", "args": "rx_pcap=DIR/empty.pcap,tx_pcap=DIR/b.pcap"},
+                       {"name": "c", "device": "net_pcap_c", "args": "rx_pcap=DIR/empty.pcap,tx_pcap=DIR/c.pcap"},
+                       {"name": "d", "device": "net_pcap_d", "args": "rx_pcap=DIR/empty.pcap,tx_pcap=DIR/d.pcap"}],
+             "vports": [{"name": "a", "kind": "native", "ringSize": 4096}],
+             "modules": [{"name": "rx", "type": "input", "port": "a"},
+                         {"name": "steer", "type": "flowSteer", "gates": 2, "fields": ["src_port"], "migrationAvoidance": true,
+                          "ranges": [{"lower": 0, "upper": 65535, "gate": 0}]},
+                         {"name": "toB", "type": "output", "port": "b"}, {"name": "toC", "type": "output", "port": "c"}, {"name": "toD", "type": "output", "port": "d"}],
+             "links": [{"from": "rx", "to": "steer"}, {"from": "steer:0", "to": "toB"}, {"from": "steer:1", "to": "toC"}]}
+            """, prepare: { try UDPPcap.writeEmpty($0 + "/empty.pcap") })
+        let lcore = try XCTUnwrap(try e2d.client.statistics().vports["a"]?.nfLcore)
+        func send(count: Int, portBase: Int) throws -> Process {
+            try e2d.startNF(["source", "--dataplane", e2d.prefix, "--lcore", String(lcore), "--vport", "a", "--count", String(count),
+                             "--flows", "64", "--port-base", String(portBase), "--rate", "20000"])
+        }
+        // Old flows (ports 1024-1087) run; the ranges split while they do.
+        let old = try send(count: 6000, portBase: 1024)
+        for _ in 0..<100 where (try e2d.client.statistics().modules["rx"]?.packets ?? 0) < 1000 { usleep(20_000) }
+        try e2d.client.setRanges([.init(lower: 0, upper: 32767, gate: 0), .init(lower: 32768, upper: 65535, gate: 1)], of: "steer")
+        old.waitUntilExit()
+        let moving = (1024..<1088).filter { flowID($0) >= 32768 }
+        XCTAssertEqual(try e2d.client.statistics().modules["steer"]?.figures["pinned"], Double(moving.count), "every old flow the split would move was pinned")
+
+        // New flows (ports 3000-3063) follow the new ranges.
+        let new = try send(count: 2000, portBase: 3000)
+        new.waitUntilExit()
+
+        // The module is rebuilt with a third gate (the NF gains another instance): it takes over
+        // the flows it had, mapped by where its gates lead, and pins those that would move.
+        let running = try e2d.client.configuration()
+        var wanted = running
+        let index = try XCTUnwrap(wanted.modules.firstIndex { $0.name == "steer" })
+        wanted.modules[index].gates = 3
+        wanted.modules[index].ranges = [.init(lower: 0, upper: 21844, gate: 0), .init(lower: 21845, upper: 43689, gate: 1), .init(lower: 43690, upper: 65535, gate: 2)]
+        wanted.links.append(LinkSpec(from: "steer:2", to: "toD"))
+        try e2d.client.batch(try XCTUnwrap(ConfigurationDiff.requests(from: running, to: wanted)))
+        let figures = try XCTUnwrap(try e2d.client.statistics().modules["steer"]?.figures)
+        XCTAssertEqual(figures["activeFlows"], 128, "the rebuilt module knows the 128 active flows")
+        let oldGate = { (port: Int) -> Int in (1024..<1088).contains(port) ? 0 : (self.flowID(port) >= 32768 ? 1 : 0) }
+        let newGate = { (port: Int) -> Int in self.flowID(port) <= 21844 ? 0 : (self.flowID(port) <= 43689 ? 1 : 2) }
+        let movedByRebuild = (Array(1024..<1088) + Array(3000..<3064)).filter { oldGate($0) != newGate($0) }.count
+        XCTAssertEqual(figures["pinned"], Double(movedByRebuild), "the flows the new ranges would move are pinned")
+        UDPPcap.waitUntilStill(e2d.path("b.pcap"))
+        _ = try e2d.stop()
+
+        func ports(_ file: String) throws -> Set<Int> {
+            Set(try ToolOutput.of("/usr/bin/tshark", ["-r", e2d.path(file), "-T", "fields", "-e", "udp.srcport"]).split(separator: "\n").compactMap { Int($0) })
+        }
+        let toB = try ports("b.pcap"), toC = try ports("c.pcap")
+        XCTAssertTrue(toC.isDisjoint(with: 1024..<1088), "old flows stayed on their instance")
+        XCTAssertEqual(toC, Set((3000..<3064).filter { flowID($0) >= 32768 }), "new flows follow the new ranges")
+        XCTAssertTrue(Set(1024..<1088).isSubset(of: toB))
     }
 }

@@ -147,12 +147,31 @@ public final class DataplaneController: @unchecked Sendable {
             throw error
         }
 
+        // A flowSteer module rebuilt (its gates changed, as when an NF gains an instance) takes
+        // over the flows of the one it replaces, mapped gate to gate by where the gates lead.
+        var mutations = draft.mutations
+        let oldLinks = configuration.allLinks(), newLinks = draft.configuration.allLinks()
+        let oldSpecs = Dictionary(configuration.allModules().map { ($0.name, $0) }, uniquingKeysWith: { $1 })
+        for spec in draft.configuration.allModules() where spec.type == .flowSteer && spec.migrationAvoidance == true {
+            guard let built = replacing[spec.name] as? FlowSteerModule, let previous = oldSpecs[spec.name], previous.type == .flowSteer else { continue }
+            func targets(_ links: [LinkSpec]) -> [Int: String] {
+                Dictionary(links.compactMap { link in link.source.flatMap { $0.module == spec.name ? ($0.gate, link.to) : nil } }, uniquingKeysWith: { $1 })
+            }
+            let before = targets(oldLinks), after = Dictionary(targets(newLinks).map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            var map: [UInt16: UInt16] = [:]
+            for (gate, module) in before { if let next = after[module] { map[UInt16(gate)] = UInt16(next) } }
+            let name = spec.name
+            mutations.insert({ runtime in
+                if let running = runtime.module(name, as: FlowSteerModule.self) { built.steering.adopt(running.steering, gateMap: map, now: ce2_tsc()) }
+                return nil
+            }, at: 0)
+        }
         let target = draft.configuration
-        let mutations = draft.mutations
         let vportChanges = created.mapValues { Optional($0) }.merging(draft.removedVports.map { ($0, nil) }) { $1 }
+        let finalMutations = mutations
         let outcome = mailbox.perform { runtime -> Result<Double, ChangeError> in
             let start = ce2_tsc()
-            for mutation in mutations {
+            for mutation in finalMutations {
                 if let problem = mutation(runtime) { return .failure(ChangeError(description: problem)) }
             }
             runtime.apply(configuration: target, replacing: replacing, vports: vportChanges, monitors: newMonitors)
@@ -267,7 +286,7 @@ public final class DataplaneController: @unchecked Sendable {
             draft.mutations.append { runtime in
                 // A module made in this same change already has these ranges.
                 guard let module = runtime.module(name, as: FlowSteerModule.self) else { return nil }
-                do { try module.steering.setRanges(steeringRanges) } catch { return "\(error)" }
+                do { try module.steering.setRanges(steeringRanges, now: ce2_tsc()) } catch { return "\(error)" }
                 return nil
             }
         case .addExceptions, .removeExceptions:
@@ -358,7 +377,10 @@ public final class DataplaneController: @unchecked Sendable {
         case .flowSteer:
             let fields = FlowKey.FieldSet((spec.fields ?? []).compactMap { ModuleSpec.flowFields[$0] })
             let ranges = (spec.ranges ?? []).map { FlowSteering.Range(lower: UInt16($0.lower), upper: UInt16($0.upper), gate: UInt16($0.gate)) }
-            return FlowSteerModule(steering: try FlowSteering(fields: fields, ranges: ranges), gates: spec.gateCount)
+            let tracking = spec.migrationAvoidance ?? false
+            let steering = try FlowSteering(fields: fields, ranges: ranges, trackingCapacity: tracking ? 65_536 : 0,
+                                            idleTicks: UInt64((spec.idleSeconds ?? 30) * Double(ticksPerSecond)))
+            return FlowSteerModule(steering: steering, gates: spec.gateCount, tracking: tracking)
         case .flowTracker:
             return FlowTrackerModule(tracker: FlowTracker(), idleSeconds: spec.idleSeconds ?? 30, ticksPerSecond: ticksPerSecond)
         case .nshEncap:

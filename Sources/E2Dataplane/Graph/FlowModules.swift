@@ -4,19 +4,34 @@ import CE2DPDK
 public final class FlowSteerModule: PacketModule {
     public let steering: FlowSteering
     public let gateCount: Int
+    let tracking: Bool
+    var nextExpiry: UInt64 = 0
 
-    public init(steering: FlowSteering, gates: Int) {
+    public init(steering: FlowSteering, gates: Int, tracking: Bool = false) {
         self.steering = steering
         gateCount = gates
+        self.tracking = tracking
     }
 
     @inline(__always)
     public func process(_ burst: inout PacketBurst, gates: UnsafeMutablePointer<UInt16>, context: ModuleContext) -> ModuleVerdict {
-        for index in 0..<burst.count { gates[index] = steering.gate(for: burst[index]) }
+        if tracking {
+            for index in 0..<burst.count { gates[index] = steering.gate(for: burst[index], now: context.now) }
+            // Idle flows (and their exceptions) go, at most ten times per idle period.
+            if context.now >= nextExpiry {
+                steering.expire(now: context.now)
+                nextExpiry = context.now &+ max(steering.idleTicks / 10, 1)
+            }
+        } else {
+            for index in 0..<burst.count { gates[index] = steering.gate(for: burst[index]) }
+        }
         return .perPacket
     }
 
-    public func figures() -> [String: Double] { ["exceptions": Double(steering.exceptionCount), "ranges": Double(steering.ranges.count)] }
+    public func figures() -> [String: Double] {
+        ["exceptions": Double(steering.exceptionCount), "ranges": Double(steering.ranges.count),
+         "activeFlows": Double(steering.activeFlows), "pinned": Double(steering.pinned)]
+    }
 }
 
 /// Counts active flows (5-tuple) with idle expiry; passes packets on.

@@ -81,11 +81,14 @@ public struct ModuleSpec: Codable, Sendable, Equatable {
     public var source: String?
     /// nshSteer: the service paths, one gate each.
     public var servicePaths: [Int]?
+    /// flowSteer: remember active flows so that a change of ranges keeps them on their gate
+    /// (migration avoidance); flows idle for `idleSeconds` (30) are forgotten.
+    public var migrationAvoidance: Bool?
 
     public init(name: String, type: Kind, port: String? = nil, rules: [Rule]? = nil, gates: Int? = nil, defaultGate: Int? = nil,
                 slot: Int? = nil, value: Int? = nil, values: [Int]? = nil, fields: [String]? = nil, ranges: [Range]? = nil,
                 idleSeconds: Double? = nil, servicePath: Int? = nil, serviceIndex: Int? = nil, destination: String? = nil, source: String? = nil,
-                servicePaths: [Int]? = nil) {
+                servicePaths: [Int]? = nil, migrationAvoidance: Bool? = nil) {
         self.name = name
         self.type = type
         self.port = port
@@ -103,11 +106,12 @@ public struct ModuleSpec: Codable, Sendable, Equatable {
         self.destination = destination
         self.source = source
         self.servicePaths = servicePaths
+        self.migrationAvoidance = migrationAvoidance
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, type, port, rules, gates, defaultGate, slot, value, values, fields, ranges, idleSeconds
-        case servicePath, serviceIndex, destination, source, servicePaths
+        case servicePath, serviceIndex, destination, source, servicePaths, migrationAvoidance
     }
 
     public init(from decoder: any Decoder) throws {
@@ -130,6 +134,7 @@ public struct ModuleSpec: Codable, Sendable, Equatable {
         destination = try container.decodeUnlessAbsent(String.self, forKey: .destination)
         source = try container.decodeUnlessAbsent(String.self, forKey: .source)
         servicePaths = try container.decodeUnlessAbsent([Int].self, forKey: .servicePaths)
+        migrationAvoidance = try container.decodeUnlessAbsent(Bool.self, forKey: .migrationAvoidance)
     }
 
     /// How many output gates the module has.
