@@ -114,7 +114,37 @@ extension ManagerAPI {
             payload["instance"] = event.instance
             payload["detail"] = event.detail
             events.publish(event.kind.hasPrefix("overload") ? "overload" : "failure", payload)
+            if event.kind == "overload", let instance = event.instance { split(instance) }
             return HTTPResponse(status: 202)
+        }
+    }
+
+    /// Scales out the NF of an overloaded instance (§5.4): one more instance, placed
+    /// incrementally beside its neighbours while every other instance stays where it is; E2D's
+    /// migration avoidance keeps active flows on the instances they were on. At most one split
+    /// per NF per cooldown, and only when the cluster can hold it.
+    func split(_ instance: String) {
+        guard let current = try? Self.plan(store).plan, let node = current.instances.first(where: { $0.id == instance })?.nf else { return }
+        let now = ContinuousClock.now
+        let allowed = lastSplits.withLock { splits -> Bool in
+            if let last = splits[node], now - last < splitCooldown { return false }
+            splits[node] = now
+            return true
+        }
+        guard allowed, let extras = try? store.extraInstances() else { return }
+        let before = current.instances.filter { $0.nf == node }.count
+        do {
+            try store.setExtraInstances(node, (extras[node] ?? 0) + 1)
+            let after = try Self.plan(store).plan.instances.filter { $0.nf == node }.count
+            guard after > before else {
+                try store.setExtraInstances(node, extras[node] ?? 0)  // not replicable: nothing to do
+                return
+            }
+            events.publish("split", ["node": node, "instance": instance, "instances": String(after)])
+            publishPlacement(reason: "\(node) split (\(instance) overloaded)")
+        } catch {
+            try? store.setExtraInstances(node, extras[node] ?? 0)
+            events.publish("overload", ["node": node, "instance": instance, "kind": "splitRefused", "detail": "\(error)"])
         }
     }
 

@@ -42,7 +42,8 @@ extension ManagerAPI {
         let existing = running ? try store.runningPlacement().flatMap { $0.inputs == inputs ? $0.placement : nil } : nil
         do {
             let made = try ClusterPlan.make(graph, catalog: try store.catalog().catalog, hardware: hardware, overrides: overrides,
-                                            strategy: request.strategy ?? .e2, seed: request.seed ?? 1, existing: existing)
+                                            strategy: request.strategy ?? .e2, seed: request.seed ?? 1, existing: existing,
+                                            extraInstances: running ? try store.extraInstances() : [:])
             if running && made.placement != existing { try store.saveRunningPlacement(inputs: inputs, placement: made.placement) }
             return (made.plan, made.instanceGraph, made.placement, hardware)
         } catch let error as PlanError {

@@ -13,11 +13,15 @@ public final class ManagerAPI: Sendable {
     public let metrics = RequestMetrics()
     public let events = EventBus()
     public let heartbeats: AgentHeartbeats
+    /// When each NF last split, and how long before it may split again.
+    let lastSplits = Mutex<[String: ContinuousClock.Instant]>([:])
+    public let splitCooldown: Duration
     /// Called with every placement published (the switch driver programs the switch from it).
     let placementObserver: (@Sendable () -> Void)?
 
     public init(store: ManagerStore, tokens: BearerTokens? = nil, heartbeats: AgentHeartbeats = AgentHeartbeats(),
-                placementObserver: (@Sendable () -> Void)? = nil) {
+                placementObserver: (@Sendable () -> Void)? = nil, splitCooldown: Duration = .seconds(10)) {
+        self.splitCooldown = splitCooldown
         self.store = store
         self.tokens = tokens
         self.heartbeats = heartbeats

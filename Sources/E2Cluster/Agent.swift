@@ -45,6 +45,8 @@ public final class Agent: @unchecked Sendable {
     var dataplane: Process?
     var nfs: [String: (process: Process, instance: ServerWiring.Instance, restarts: Int, nextStart: Date?)] = [:]
     var stopping = false
+    /// The instance each vport belongs to, for the events the agent relays.
+    let vportOwners = Mutex<[String: String]>([:])
     /// Legacy instances' network namespaces, by instance.
     var namespaces: [String: String] = [:]
     let say: @Sendable (String) -> Void
@@ -118,7 +120,14 @@ public final class Agent: @unchecked Sendable {
         }
         for instance in next.instances where instance.api == .legacy { try startLegacy(instance) }
         wiring = next
+        noteOwners(next)
         relayEvents()
+    }
+
+    func noteOwners(_ wiring: ServerWiring) {
+        var owners: [String: String] = [:]
+        for instance in wiring.instances { for vport in instance.inputOrder + instance.outputOrder { owners[vport] = instance.id } }
+        vportOwners.withLock { $0 = owners }
     }
 
     /// Changes the running E2D through its control socket: NFs whose instance stays as it was
@@ -140,6 +149,7 @@ public final class Agent: @unchecked Sendable {
         }
         if !requests.isEmpty { try DataplaneControlClient(path: socket).batch(requests) }
         wiring = next
+        noteOwners(next)
         let vports = try DataplaneControlClient(path: socket).statistics().vports
         for instance in next.instances where !kept.contains(instance.id) {
             if instance.api == .native { try startNF(instance, vports: vports, restarts: 0) } else { try startLegacy(instance) }
@@ -216,10 +226,13 @@ public final class Agent: @unchecked Sendable {
     /// Relays E2D's events to the manager, on a thread that ends with the E2D it listens to.
     func relayEvents() {
         let manager = self.manager, name = settings.name, socket = self.socket
-        Thread.detachNewThread {
+        Thread.detachNewThread { [self] in
             guard let client = try? DataplaneControlClient(path: socket), (try? client.subscribe()) != nil else { return }
             while let event = try? client.nextEvent() {
-                manager.report(name, kind: event.kind.rawValue, vport: event.vport, detail: event.pid.map { "pid \($0)" })
+                let instance = vportOwners.withLock { $0[event.vport] }
+                var detail = event.pid.map { "pid \($0)" }
+                if let occupancy = event.occupancy { detail = String(format: "occupancy %.2f, delay %.0f us, drops %llu", occupancy, event.delayMicros ?? 0, event.drops ?? 0) }
+                manager.report(name, kind: event.kind.rawValue, vport: event.vport, instance: instance, detail: detail)
             }
         }
     }

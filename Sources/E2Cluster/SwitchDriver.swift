@@ -12,7 +12,8 @@ public protocol SwitchDriver: Sendable {
 }
 
 /// Programs `e2 switch` through its control socket: the plan's switch rules compiled into its
-/// module graph, swapped in with one batch. A real switch takes time per rule; the driver
+/// module graph, changed in place with one batch (rules that stay keep their counters, flow
+/// steering keeps its flows). A real switch takes time per rule; the driver
 /// models it by waiting `ruleUpdateMs` per flow-table entry before the change takes effect.
 public struct SoftwareSwitchDriver: SwitchDriver {
     public let socket: String
@@ -35,10 +36,18 @@ public struct SoftwareSwitchDriver: SwitchDriver {
         let wanted = try SwitchWiringCompiler(context: context, catalog: catalog, tags: tags, ports: ports).compile(plan.interconnection)
         let delay = Double(plan.interconnection.flowTableEntriesUsed) * ruleUpdateMs / 1000
         if delay > 0 { Thread.sleep(forTimeInterval: min(delay, 5)) }
-        var requests = running.modules.map { ControlRequest(op: .removeModule, name: $0.name) }
-        requests += wanted.modules.map { ControlRequest(op: .addModule, module: $0) }
-        requests += wanted.links.map { ControlRequest(op: .addLink, link: $0) }
-        try client.batch(requests)
+        // In place, so that rules that stay keep their counters and steering its flows.
+        var target = running
+        target.modules = wanted.modules
+        target.links = wanted.links
+        if let requests = ConfigurationDiff.requests(from: running, to: target) {
+            if !requests.isEmpty { try client.batch(requests) }
+        } else {
+            var requests = running.modules.map { ControlRequest(op: .removeModule, name: $0.name) }
+            requests += wanted.modules.map { ControlRequest(op: .addModule, module: $0) }
+            requests += wanted.links.map { ControlRequest(op: .addLink, link: $0) }
+            try client.batch(requests)
+        }
     }
 }
 

@@ -29,6 +29,7 @@ struct ManagerCommand: ParsableCommand {
     @Option(help: "CA (PEM) whose client certificates are required (mutual TLS).") var tlsClientCa: String?
     @Option(help: "Seconds without a heartbeat after which an agent is declared failed.") var heartbeatTimeout: Double = 3
     @Option(help: "The control socket of `e2 switch`: the manager programs the switch from every placement.") var switchControl: String?
+    @Option(help: "Seconds after a split before the same NF may split again.") var splitCooldown: Double = 10
 
     func validate() throws {
         guard let address = ListenAddress(listen) else { throw ValidationError("--listen \(listen): expected HOST:PORT, such as 127.0.0.1:8080 or [::1]:8080") }
@@ -65,7 +66,8 @@ struct ManagerCommand: ParsableCommand {
         var observer: (@Sendable () -> Void)?
         if let driver { observer = { driver.programSoon() } }
         let heartbeats = AgentHeartbeats(timeout: .milliseconds(Int(heartbeatTimeout * 1000)))
-        let api = ManagerAPI(store: store, tokens: bearer, heartbeats: heartbeats, placementObserver: observer)
+        let api = ManagerAPI(store: store, tokens: bearer, heartbeats: heartbeats, placementObserver: observer,
+                             splitCooldown: .milliseconds(Int(max(0, splitCooldown) * 1000)))
         api.startAgentMonitor()
         driver?.programSoon()
         let webhooks = WebhookDeliverer(store: store, bus: api.events)

@@ -28,6 +28,7 @@ public final class ManagerStore: Sendable {
                 type TEXT NOT NULL, time TEXT NOT NULL, data TEXT NOT NULL, attempt INTEGER NOT NULL, due INTEGER NOT NULL);
             INSERT OR IGNORE INTO counters VALUES ('event', 0);
             CREATE TABLE IF NOT EXISTS placement (id INTEGER PRIMARY KEY CHECK (id = 1), inputs TEXT NOT NULL, json TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS scaling (node TEXT PRIMARY KEY, extra INTEGER NOT NULL);
             INSERT OR IGNORE INTO counters VALUES ('version', 0);
             """)
     }
@@ -203,6 +204,23 @@ public final class ManagerStore: Sendable {
         let policies = try policies().map { "\($0.id):\($0.version)" }.joined(separator: ",")
         let catalog = try catalog().versions.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",")
         return "p[\(policies)] c[\(catalog)] h[\(try hardware()?.version ?? 0)]"
+    }
+
+    // MARK: Scaling
+
+    /// Instances added to NFs by splits, by pGraph node.
+    public func extraInstances() throws -> [String: Int] {
+        Dictionary(try database.query("SELECT node, extra FROM scaling").compactMap { row in
+            row[0].text.map { ($0, Int(row[1].integer ?? 0)) }
+        }, uniquingKeysWith: { $1 })
+    }
+
+    /// Sets a node's added instances (a new state version: the plan changes).
+    public func setExtraInstances(_ node: String, _ extra: Int) throws {
+        try database.transaction { transaction in
+            _ = try Self.nextVersion(transaction)
+            try transaction.run("INSERT OR REPLACE INTO scaling (node, extra) VALUES (?1, ?2)", [.text(node), .integer(Int64(extra))])
+        }
     }
 
     // MARK: Webhook deliveries

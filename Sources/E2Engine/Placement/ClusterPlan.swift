@@ -35,10 +35,17 @@ public struct ClusterPlan: Sendable, Equatable, Codable {
     /// Sizes, splits and places `graph` on `hardware`.
     public static func make(
         _ graph: PolicyGraph, catalog: NFCatalog, hardware: HardwareDescription,
-        overrides: [EdgeRates.Override] = [], strategy: PlacementStrategy = .e2, seed: UInt64 = 1, existing: Placement? = nil
+        overrides: [EdgeRates.Override] = [], strategy: PlacementStrategy = .e2, seed: UInt64 = 1, existing: Placement? = nil,
+        extraInstances: [String: Int] = [:]
     ) throws(PlanError) -> (plan: ClusterPlan, instanceGraph: InstanceGraph, placement: Placement) {
         let rates = try EdgeRates.compute(graph, overrides: overrides)
-        let sizing = try Sizing.compute(graph, rates: rates, catalog: catalog, hardware: hardware)
+        var sizing = try Sizing.compute(graph, rates: rates, catalog: catalog, hardware: hardware)
+        // Instances added by scaling (an overloaded NF split, §5.4), for replicable NFs.
+        for index in sizing.entries.indices {
+            guard let extra = extraInstances[sizing.entries[index].node], extra > 0,
+                  catalog[sizing.entries[index].type]?.replicable ?? false else { continue }
+            sizing.entries[index].instances += extra
+        }
         // Offload (§5.1 step 5): an NF next to a switch port whose function the switch offers
         // runs on the switch, as long as its flow table has room; otherwise on servers.
         var offloaded = offloadCandidates(graph, catalog: catalog, hardware: hardware)
