@@ -63,18 +63,13 @@ public final class FlowSteering {
     /// gate they have (their instance keeps its state), new flows follow the new ranges.
     public func setRanges(_ ranges: [Range], now: UInt64) throws(DataplaneError) {
         let checked = try Self.checked(ranges)
-        if let active {
-            let old = self.ranges
-            self.ranges = checked
-            for (key, value) in active.entries where now &- value.words.1 <= idleTicks {
-                let current = UInt16(truncatingIfNeeded: value.words.0)
-                if exception(for: key) == nil && gate(forFlowID: key.flowID(over: fields)) != current {
-                    if addException(key, gate: current) { pinned &+= 1 }
-                }
+        ranges = checked
+        guard let active else { return }
+        for (key, value) in active.entries where now &- value.words.1 <= idleTicks {
+            let current = UInt16(truncatingIfNeeded: value.words.0)
+            if exception(for: key) == nil && gate(forFlowID: key.flowID(over: fields)) != current, addException(key, gate: current) {
+                pinned &+= 1
             }
-            _ = old
-        } else {
-            self.ranges = checked
         }
     }
 
