@@ -63,7 +63,7 @@ public final class FlowSteering {
     /// gate they have (their instance keeps its state), new flows follow the new ranges.
     public func setRanges(_ ranges: [Range], now: UInt64) throws(DataplaneError) {
         let checked = try Self.checked(ranges)
-        ranges = checked
+        self.ranges = checked
         guard let active else { return }
         for (key, value) in active.entries where now &- value.words.1 <= idleTicks {
             let current = UInt16(truncatingIfNeeded: value.words.0)
