@@ -85,6 +85,15 @@ public final class ClusterUp {
         guard let graph = checked.graph else {
             throw WiringError("\(settings.policy) is not a valid policy: \(checked.diagnostics.map { "\($0)" }.joined(separator: "; "))")
         }
+        // Native NFs attach to their server's E2D as DPDK secondary processes, which needs E2D's
+        // memory in hugepages: 256 MiB per server and for the switch.
+        let needed = 256 * (settings.servers + 1)
+        let hugepages = HugepageStatus.current()
+        guard hugepages.canBack(megabytes: needed) else {
+            throw WiringError("e2 up needs \(needed) MiB of free hugepages for \(settings.servers) servers and the switch; "
+                              + "\(hugepages.free * hugepages.pageKilobytes / 1024) MiB are free"
+                              + (hugepages.mountPoints.isEmpty ? " and hugetlbfs is not mounted" : "") + " (sudo scripts/setup reserves them)")
+        }
         let context = try PolicyContext(policies: [policyText])
         externalPorts = context.portGroups.values.flatMap { $0 }.sorted()
         // Traffic enters through the port groups the policy sends from.

@@ -63,7 +63,8 @@ struct UpCommand: ParsableCommand {
         do {
             cluster = try ClusterUp(settings: settings)
         } catch {
-            throw ValidationError("\(error)")
+            FileHandle.standardError.write(Data("e2 up: \(error)\n".utf8))
+            throw ExitCode(1)
         }
         let say = { (line: String) in FileHandle.standardError.write(Data("e2 up: \(line)\n".utf8)) }
         do {
