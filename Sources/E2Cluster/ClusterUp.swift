@@ -90,7 +90,7 @@ public final class ClusterUp {
         let needed = 256 * (settings.servers + 1)
         let hugepages = HugepageStatus.current()
         guard hugepages.canBack(megabytes: needed) else {
-            throw WiringError("e2 up needs \(needed) MiB of free hugepages for \(settings.servers) servers and the switch; "
+            throw WiringError("native NFs need \(needed) MiB of free hugepages for \(settings.servers) servers and the switch; "
                               + "\(hugepages.free * hugepages.pageKilobytes / 1024) MiB are free"
                               + (hugepages.mountPoints.isEmpty ? " and hugetlbfs is not mounted" : "") + " (sudo scripts/setup reserves them)")
         }
