@@ -21,9 +21,11 @@ public final class ClusterUp {
         public var directory: URL
         public var executable: URL
         public var heartbeatTimeout: Double
+        /// The traffic mix (`fig13`, `fig14`) and the NFs' arguments that go with it.
+        public var mix: String
 
         public init(servers: Int, policy: String, nfs: String, coresPerServer: Int, rate: Double, flows: Int, directory: URL, executable: URL,
-                    heartbeatTimeout: Double) {
+                    heartbeatTimeout: Double, mix: String = "fig13") {
             self.servers = servers
             self.policy = policy
             self.nfs = nfs
@@ -33,6 +35,7 @@ public final class ClusterUp {
             self.directory = directory
             self.executable = executable
             self.heartbeatTimeout = heartbeatTimeout
+            self.mix = mix
         }
     }
 
@@ -96,9 +99,9 @@ public final class ClusterUp {
         }
         let context = try PolicyContext(policies: [policyText])
         externalPorts = context.portGroups.values.flatMap { $0 }.sorted()
-        // Traffic enters through the port groups the policy sends from.
-        let sources = Set(graph.edges.map(\.from))
-        ingressPorts = context.portGroups.filter { sources.contains($0.key) }.values.flatMap { $0 }.sorted()
+        // Traffic enters through the port group the first pipelet starts from.
+        let first = graph.edges.filter { context.portGroups[$0.from] != nil }.min { $0.pipelet < $1.pipelet }?.from
+        ingressPorts = first.flatMap { context.portGroups[$0] } ?? []
     }
 
     var switchSocket: String { settings.directory.appendingPathComponent("switch.sock").path }
@@ -166,8 +169,8 @@ public final class ClusterUp {
             let agent = try launch(name, ["agent", "--manager", managerURL, "--name", name, "--cores", String(settings.coresPerServer),
                                           "--switch-port", String(serverPort(index)), "--uplink", "\(directory.path)/s\(serverPort(index)).sock",
                                           "--data-dir", directory.appendingPathComponent(name).path, "--cpu", String((index + 1) % 2),
-                                          "--nf-args", "NAT=--inside 10.0.0.0/8 --public 203.0.113.1", "--nf-args", "FW=--allow 53,80,443",
-                                          "--nf-args", "IDS=--signature attack"])
+                                          "--nf-args", settings.mix == "fig14" ? "NAT=--inside 10.12.30.0/24 --public 131.114.88.93" : "NAT=--inside 10.0.0.0/8 --public 203.0.113.1",
+                                          "--nf-args", "FW=--allow 53,80,443", "--nf-args", "IDS=--signature attack"])
             agentPids[name] = agent.processIdentifier
         }
         // Where each agent runs, for operators (and for tests that fail one on purpose).
@@ -188,7 +191,8 @@ public final class ClusterUp {
         progress("policy, NF descriptions and hardware submitted")
 
         // Traffic into the policy's ingress ports; every external port counts what leaves.
-        var arguments = ["traffic", "--rate", String(settings.rate), "--flows", String(settings.flows), "--status", directory.appendingPathComponent("traffic.json").path, "--cpu", "1"]
+        var arguments = ["traffic", "--rate", String(settings.rate), "--flows", String(settings.flows), "--status", directory.appendingPathComponent("traffic.json").path,
+                         "--cpu", "1", "--mix", settings.mix]
         arguments += externalPorts.flatMap { ["--port", "\($0)=\(directory.path)/x\($0).sock"] }
         arguments += ingressPorts.flatMap { ["--send", String($0)] }
         _ = try launch("traffic", arguments)

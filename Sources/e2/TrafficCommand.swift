@@ -27,6 +27,29 @@ struct TrafficCommand: ParsableCommand {
     @Option(help: "Stop after this many seconds (0: until SIGTERM).") var seconds: Double = 0
     @Option(help: "A file rewritten twice a second with the counts (JSON).") var status: String?
     @Option(help: "The CPU to run on.") var cpu: Int = 1
+    @Option(help: "The traffic mix: fig13 (subscribers to the Internet and corp_net) or fig14 (a private network to web, DNS and telnet servers).")
+    var mix: Mix = .fig13
+
+    enum Mix: String, ExpressibleByArgument {
+        case fig13, fig14
+
+        /// The classes of flows, their names, and the /24 the flows come from.
+        var classes: (classes: [TrafficMix.FlowClass], names: [String], source: UInt32) {
+            switch self {
+            case .fig13:
+                ([TrafficMix.FlowClass(destination: 0xC633_6400, destinations: 250, proto: 6, port: 80, payload: Array("GET / HTTP/1.1".utf8), weight: 60),
+                  TrafficMix.FlowClass(destination: 0xC000_0200, destinations: 250, proto: 6, port: 80, payload: Array("GET /corp HTTP/1.1".utf8), weight: 25),
+                  TrafficMix.FlowClass(destination: 0xC633_6400, destinations: 250, proto: 6, port: 23, payload: Array("login".utf8), weight: 10),
+                  TrafficMix.FlowClass(destination: 0xC633_6400, destinations: 250, proto: 17, port: 53, payload: Array("an attack".utf8), weight: 5)],
+                 ["web", "corp_net", "telnet", "dns-attack"], 0x0A00_0000)
+            case .fig14:
+                ([TrafficMix.FlowClass(destination: 0xC633_6400, destinations: 250, proto: 6, port: 80, payload: Array("GET / HTTP/1.1".utf8), weight: 60),
+                  TrafficMix.FlowClass(destination: 0xC633_6400, destinations: 250, proto: 17, port: 53, payload: Array("query".utf8), weight: 30),
+                  TrafficMix.FlowClass(destination: 0xC633_6400, destinations: 250, proto: 6, port: 23, payload: Array("login".utf8), weight: 10)],
+                 ["web", "dns", "telnet"], 0x0A0C_1E00)
+            }
+        }
+    }
 
     struct Counts: Codable {
         var sent: [String: UInt64] = [:]
@@ -61,14 +84,8 @@ struct TrafficCommand: ParsableCommand {
         try EAL.start(options)
         let pool = try PacketPool(name: "traffic", count: 8191)
         let ports = try sockets.map { (number: $0.number, port: try EthernetPort(named: "net_memif_t\($0.number)", pool: pool)) }
-        let classes = [
-            TrafficMix.FlowClass(destination: 0xC633_6400, destinations: 250, proto: 6, port: 80, payload: Array("GET / HTTP/1.1".utf8), weight: 60),
-            TrafficMix.FlowClass(destination: 0xC000_0200, destinations: 250, proto: 6, port: 80, payload: Array("GET /corp HTTP/1.1".utf8), weight: 25),
-            TrafficMix.FlowClass(destination: 0xC633_6400, destinations: 250, proto: 6, port: 23, payload: Array("login".utf8), weight: 10),
-            TrafficMix.FlowClass(destination: 0xC633_6400, destinations: 250, proto: 17, port: 53, payload: Array("an attack".utf8), weight: 5),
-        ]
-        let classNames = ["web", "corp_net", "telnet", "dns-attack"]
-        var mix = TrafficMix(classes: classes, sourceBase: 0x0A00_0000, concurrent: max(1, flows))
+        let (classes, classNames, source) = self.mix.classes
+        var mix = TrafficMix(classes: classes, sourceBase: source, concurrent: max(1, flows))
         var counts = Counts()
         let senders = ports.filter { send.contains($0.number) }
         // The sink side: flows per receiving port, idle after 5 s.

@@ -27,12 +27,14 @@ struct UpCommand: ParsableCommand {
     @Option(help: "NF cores per server in the hardware description (planning capacity).") var coresPerServer: Int = 6
     @Option(help: "Seconds without a heartbeat before the manager declares an agent failed.") var heartbeatTimeout: Double = 3
     @Option(help: "Folder for the cluster's files (default: a new one under /tmp).") var directory: String?
+    @Option(help: "The traffic mix and NF settings: fig13 or fig14 (default: fig14 for a policy named fig14..., else fig13).") var mix: String?
     @Flag(help: "Print the summary as JSON.") var json = false
 
     func validate() throws {
         guard (1...8).contains(servers) else { throw ValidationError("--servers is 1-8") }
         guard rate > 0 && rate <= 10_000_000 else { throw ValidationError("--rate is 1-10000000 packets per second") }
         guard coresPerServer >= 1 else { throw ValidationError("--cores-per-server is at least 1") }
+        if let mix, !["fig13", "fig14"].contains(mix) { throw ValidationError("--mix is fig13 or fig14") }
     }
 
     /// `examples/NAME` beside the working directory, else in the repository the executable was built in.
@@ -58,7 +60,8 @@ struct UpCommand: ParsableCommand {
         let settings = ClusterUp.Settings(
             servers: servers, policy: policy ?? Self.example("fig13-bng.e2"), nfs: nfs ?? Self.example("nfs.json"), coresPerServer: coresPerServer,
             rate: rate, flows: flows, directory: folder, executable: URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath(),
-            heartbeatTimeout: heartbeatTimeout)
+            heartbeatTimeout: heartbeatTimeout,
+            mix: mix ?? ((policy.map { URL(fileURLWithPath: $0).lastPathComponent.hasPrefix("fig14") } ?? false) ? "fig14" : "fig13"))
         let cluster: ClusterUp
         do {
             cluster = try ClusterUp(settings: settings)

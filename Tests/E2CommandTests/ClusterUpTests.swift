@@ -140,4 +140,39 @@ final class ClusterUpTests: XCTestCase {
     static func managerURL(_ directory: URL) -> String? {
         try? String(contentsOf: directory.appendingPathComponent("manager.url"), encoding: .utf8)
     }
+
+    func testUpRunsFig14WithTheLegacyProxyStartedByItsAgent() throws {
+        let directory = URL(fileURLWithPath: "/tmp/e2-up-fig14-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let policy = RuntimePackagesTests.root.appendingPathComponent("examples/fig14-nat-fw-proxy.e2").path
+        let up = Process()
+        up.executableURL = E2Process.executable
+        up.arguments = ["up", "--policy", policy, "--duration", "10", "--json", "--directory", directory.path]
+        let output = Pipe()
+        up.standardOutput = output
+        up.standardError = FileHandle.nullDevice
+        try up.run()
+        defer { if up.isRunning { kill(up.processIdentifier, SIGKILL) } }
+        for _ in 0..<120 where (Self.traffic(directory)?.received.values.reduce(0, +) ?? 0) < 1000 { usleep(100_000) }
+
+        // The proxy is legacy: unmodified Linux behind two legacy vports, both carrying traffic.
+        var legacy: [String: DataplaneStatistics.Port] = [:]
+        for server in ["server1", "server2"] {
+            guard let statistics = try? DataplaneControlClient(path: directory.appendingPathComponent("\(server)/e2d.sock").path).statistics() else { continue }
+            for (name, vport) in statistics.vports where vport.kind == .legacy { legacy[name] = statistics.ports[name] }
+        }
+        XCTAssertEqual(legacy.count, 2, "the proxy's input and output vports")
+        XCTAssertGreaterThan(legacy.values.map(\.sent).reduce(0, +), 0, "packets went to the proxy")
+        XCTAssertGreaterThan(legacy.values.map(\.received).reduce(0, +), 0, "and came back from it")
+
+        up.waitUntilExit()
+        XCTAssertEqual(up.terminationStatus, 0)
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: output.fileHandleForReading.readDataToEndOfFile()) as? [String: Any])
+        let perClass = try XCTUnwrap(summary["sentPerClass"] as? [String: Int])
+        let received = try XCTUnwrap(summary["trafficReceived"] as? Int)
+        XCTAssertGreaterThan(received, 0)
+        XCTAssertLessThanOrEqual(received, (perClass["web"] ?? 0) + (perClass["dns"] ?? 0), "telnet never leaves")
+        XCTAssertEqual(try ToolOutput.of("/usr/bin/pgrep", ["-f", directory.path]), "")
+        XCTAssertFalse(try ToolOutput.of("/usr/sbin/ip", ["netns", "list"]).contains("e2a-server"), "the proxy's namespace is gone")
+    }
 }
