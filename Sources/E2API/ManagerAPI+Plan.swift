@@ -63,10 +63,14 @@ extension ManagerAPI {
             return .json(["instances": .encoded(made.plan.instances), "edges": .encoded(made.plan.edges)] as [String: ProblemValue])
         }
         router.add("GET", "/v1/placement") { request, _ in
-            let made = try plan(store)
-            if try wantsDOT(request) { return .text(PlanDOT.render(made.instanceGraph, made.placement, made.hardware), contentType: "text/vnd.graphviz") }
-            return .json(["instances": .encoded(made.plan.instances), "figures": .encoded(made.plan.figures),
-                          "switchRules": .encoded(made.plan.switchRules), "interconnection": .encoded(made.plan.interconnection)] as [String: ProblemValue])
+            // Agents read it twice a second: planned once per state version.
+            let dot = try wantsDOT(request)
+            return try cache.response(for: "placement:\(dot)", version: try store.stateVersion()) {
+                let made = try plan(store)
+                if dot { return .text(PlanDOT.render(made.instanceGraph, made.placement, made.hardware), contentType: "text/vnd.graphviz") }
+                return .json(["instances": .encoded(made.plan.instances), "figures": .encoded(made.plan.figures),
+                              "switchRules": .encoded(made.plan.switchRules), "interconnection": .encoded(made.plan.interconnection)] as [String: ProblemValue])
+            }
         }
     }
 
