@@ -9,10 +9,11 @@ final class VportTests: XCTestCase {
         let e2d = try RunningDataplane(configuration: """
             {"ports": [{"name": "in", "device": "net_pcap_in", "args": "rx_pcap=DIR/in.pcap"},
                        {"name": "out", "device": "net_pcap_out", "args": "rx_pcap=DIR/empty.pcap,tx_pcap=DIR/out.pcap"}],
-             "vports": [{"name": "fw", "kind": "native", "ringSize": 1024}],
-             "modules": [{"name": "toNF", "type": "output", "port": "fw"}, {"name": "fromNF", "type": "input", "port": "fw"},
+             "vports": [{"name": "fw", "kind": "native", "ringSize": 1024}, {"name": "fwOut", "kind": "native"}],
+             "modules": [{"name": "toNF", "type": "output", "port": "fw"}, {"name": "fromNF", "type": "input", "port": "fwOut"},
                          {"name": "tx", "type": "output", "port": "out"}],
-             "links": [{"from": "fromNF", "to": "tx"}]}
+             "links": [{"from": "fromNF", "to": "tx"}],
+             "monitor": {"intervalMillis": 60000}}
             """, prepare: { directory in
                 try UDPPcap.write(directory + "/in.pcap", count: 500, flows: 16)
                 try UDPPcap.writeEmpty(directory + "/empty.pcap")
@@ -24,13 +25,16 @@ final class VportTests: XCTestCase {
         let lcore = try XCTUnwrap(try e2d.client.statistics().vports["fw"]?.nfLcore)
 
         let pipe = Pipe()
-        let nf = try e2d.startNF(["forward", "--dataplane", e2d.prefix, "--lcore", String(lcore), "--vport", "fw"], output: pipe)
+        // The NF receives on fw and returns on fwOut, as an NF with an input and an output port.
+        let nf = try e2d.startNF(["forward", "--dataplane", e2d.prefix, "--lcore", String(lcore), "--vport", "fw", "--to", "fwOut"], output: pipe)
         // Only now send the pcap in, through a module added on the control socket.
         try e2d.client.batch([ControlRequest(op: .addModule, module: ModuleSpec(name: "rx", type: .input, port: "in")),
                               ControlRequest(op: .addLink, link: LinkSpec(from: "rx", to: "toNF"))])
         UDPPcap.waitUntilStill(e2d.path("out.pcap"), minimum: 24 + 500 * 16)
         let statistics = try e2d.client.statistics()
         XCTAssertEqual(statistics.vports["fw"]?.nfPid, nf.processIdentifier)
+        XCTAssertGreaterThan(statistics.vports["fw"]?.delayMicros ?? 0, 0, "the delay through the NF is booked to the vport packets went in by")
+        XCTAssertEqual(statistics.vports["fwOut"]?.delayMicros, 0)
         kill(nf.processIdentifier, SIGTERM)
         let counts = try RunningDataplane.counts(of: nf, pipe)
         XCTAssertEqual(counts["packets"], 500)
@@ -38,7 +42,7 @@ final class VportTests: XCTestCase {
         // E2D notices the NF is gone.
         var gone: DataplaneEvent?
         for _ in 0..<20 where gone == nil {
-            if let event = try events.nextEvent(timeout: 0.5), event.kind == .nfGone { gone = event }
+            if let event = try events.nextEvent(timeout: 0.5), event.kind == .nfGone, event.vport == "fw" { gone = event }
         }
         XCTAssertEqual(gone?.vport, "fw")
         XCTAssertEqual(gone?.pid, nf.processIdentifier)

@@ -154,16 +154,20 @@ static inline void ce2_stamp_burst(struct rte_mbuf **pkts, unsigned n, int offse
     for (unsigned i = 0; i < n; i++) *RTE_MBUF_DYNFIELD(pkts[i], offset, uint64_t *) = value;
 }
 
-/// The oldest stamp of a burst (0 when none is stamped); clears the stamps it read.
-static inline uint64_t ce2_oldest_stamp(struct rte_mbuf **pkts, unsigned n, int offset) {
-    uint64_t oldest = 0;
+/// Books the delay of every stamped packet of a burst: a stamp is the TSC with its low 8 bits
+/// replaced by the index of the vport that stamped it; `delays[index]` keeps the largest delay
+/// seen. Clears the stamps it read.
+static inline void ce2_record_delays(struct rte_mbuf **pkts, unsigned n, int offset, uint64_t now, uint64_t *delays) {
     for (unsigned i = 0; i < n; i++) {
         uint64_t *stamp = RTE_MBUF_DYNFIELD(pkts[i], offset, uint64_t *);
-        if (*stamp != 0 && (oldest == 0 || *stamp < oldest)) oldest = *stamp;
+        uint64_t value = *stamp;
+        if (value == 0) continue;
+        uint64_t sent = value & ~(uint64_t)0xff, index = value & 0xff;
+        if (now > sent && now - sent > delays[index]) delays[index] = now - sent;
         *stamp = 0;
     }
-    return oldest;
 }
+
 
 /// A pid another process wrote into shared memory (an NF attached to its vport).
 static inline int32_t ce2_load_pid(const void *address) { return __atomic_load_n((const int32_t *)address, __ATOMIC_ACQUIRE); }

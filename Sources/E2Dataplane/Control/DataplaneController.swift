@@ -13,6 +13,13 @@ public final class DataplaneController: @unchecked Sendable {
     private var monitors: [String: VportMonitor] = [:]
     private var filterCache: [String: BPFFilter] = [:]
     private var nextLcore = 1
+    /// Stamp indexes of vport monitors (1-255, reused when vports go) and their largest delays.
+    private var monitorIndexes: [String: Int] = [:]
+    let delays: UnsafeMutablePointer<UInt64> = {
+        let table = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
+        table.initialize(repeating: 0, count: 256)
+        return table
+    }()
 
     let ports: [String: EthernetPort]
     let pool: PacketPool
@@ -127,7 +134,7 @@ public final class DataplaneController: @unchecked Sendable {
             for spec in draft.addedVports {
                 let vport = try makeVport(spec)
                 created[spec.name] = vport
-                newMonitors[spec.name] = VportMonitor(vport: vport, stampOffset: stampOffset, settings: settings, ticksPerSecond: ticksPerSecond)
+                newMonitors[spec.name] = try makeMonitor(vport, excluding: draft.removedVports)
             }
             for name in draft.removedVports { newMonitors[name] = .some(nil) }
             var visible = vports.filter { !draft.removedVports.contains($0.key) }
@@ -144,6 +151,7 @@ public final class DataplaneController: @unchecked Sendable {
             for name in old.keys where !names.contains(name) { replacing[name] = .some(nil) }
         } catch {
             for vport in created.values { vport.close() }
+            for name in created.keys { monitorIndexes.removeValue(forKey: name) }
             throw error
         }
 
@@ -181,6 +189,7 @@ public final class DataplaneController: @unchecked Sendable {
         switch outcome {
         case .failure(let error):
             for vport in created.values { vport.close() }
+            for name in created.keys { monitorIndexes.removeValue(forKey: name) }
             throw error
         case .success(let micros):
             applied = micros
@@ -188,6 +197,7 @@ public final class DataplaneController: @unchecked Sendable {
         for name in draft.removedVports {
             vports.removeValue(forKey: name)?.close()
             monitors.removeValue(forKey: name)
+            if !created.keys.contains(name) { monitorIndexes.removeValue(forKey: name) }
         }
         for (name, vport) in created {
             vports[name] = vport
@@ -331,7 +341,17 @@ public final class DataplaneController: @unchecked Sendable {
     private func createVport(_ spec: VportSpec) throws(DataplaneError) {
         let vport = try makeVport(spec)
         vports[spec.name] = vport
-        monitors[spec.name] = VportMonitor(vport: vport, stampOffset: stampOffset, settings: settings, ticksPerSecond: ticksPerSecond)
+        monitors[spec.name] = try makeMonitor(vport, excluding: [])
+    }
+
+    /// A monitor with a stamp index no running vport uses.
+    private func makeMonitor(_ vport: Vport, excluding gone: [String]) throws(DataplaneError) -> VportMonitor {
+        let used = Set(monitorIndexes.filter { !gone.contains($0.key) }.values)
+        guard let index = (1...255).first(where: { !used.contains($0) }) else {
+            throw DataplaneError(operation: "adding vport \(vport.spec.name)", code: 0, reason: "E2D monitors at most 255 vports")
+        }
+        monitorIndexes[vport.spec.name] = index
+        return VportMonitor(vport: vport, stampOffset: stampOffset, settings: settings, ticksPerSecond: ticksPerSecond, index: index, delays: delays)
     }
 
     private func makeModule(_ spec: ModuleSpec, vports: [String: Vport], monitors: [String: VportMonitor]? = nil) throws(DataplaneError) -> any PacketModule {

@@ -83,7 +83,7 @@ extension GraphRuntime {
             statistics.vports[name] = .init(
                 kind: vport.spec.kind, device: vport.deviceName, interface: vport.spec.interface,
                 nfLcore: vport.spec.kind == .native ? vport.nfLcore : nil, nfPid: vport.spec.kind == .native ? vport.attachedPid : nil,
-                occupancy: monitor?.lastOccupancy ?? 0, delayMicros: monitor?.lastDelayMicros ?? 0, drops: monitor?.totalDrops ?? 0,
+                occupancy: monitor?.lastOccupancy ?? 0, delayMicros: monitor?.delayMicros ?? 0, drops: monitor?.totalDrops ?? 0,
                 overloaded: monitor?.overloaded ?? false, stalled: monitor?.stalled ?? false)
         }
         return statistics

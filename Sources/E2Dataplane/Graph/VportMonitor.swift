@@ -3,8 +3,9 @@ import CE2DPDK
 /// The load monitor of one vport (§5.2): queue occupancy, delay through the NF and drops,
 /// sampled at a fixed interval; raises overload and stall events with hysteresis.
 ///
-/// Packets leaving for a native NF carry a time stamp (an mbuf dynamic field); the NF hands
-/// the same mbuf back, so the delay is measured without the NF's help.
+/// Packets leaving for a native NF carry a time stamp (an mbuf dynamic field) marked with the
+/// vport's index; the NF hands the same mbuf back, on whichever of its output vports, and the
+/// delay is booked to the vport the packet went in by, without the NF's help.
 public final class VportMonitor {
     public let vport: Vport
     let stampOffset: Int32
@@ -12,8 +13,6 @@ public final class VportMonitor {
     let ticksPerSecond: UInt64
 
     // Since the last sample.
-    var oldestOutstanding: UInt64 = 0
-    var maxDelayTicks: UInt64 = 0
     var dropsSinceSample: UInt64 = 0
     // State across samples.
     var nextSample: UInt64 = 0
@@ -28,9 +27,19 @@ public final class VportMonitor {
     public private(set) var lastOccupancy: Double = 0
     public private(set) var lastDelayMicros: Double = 0
 
-    public init(vport: Vport, stampOffset: Int32, settings: MonitorSettings, ticksPerSecond: UInt64) {
+    /// The largest delay of the last sample and of what came back since, in microseconds.
+    public var delayMicros: Double { max(lastDelayMicros, Double(delays[Int(index)]) * 1e6 / Double(ticksPerSecond)) }
+
+    /// This vport's index in the stamps (1-255) and the largest delays by index, shared by
+    /// every monitor of the E2D (owned by the controller).
+    let index: UInt64
+    let delays: UnsafeMutablePointer<UInt64>
+
+    public init(vport: Vport, stampOffset: Int32, settings: MonitorSettings, ticksPerSecond: UInt64, index: Int, delays: UnsafeMutablePointer<UInt64>) {
         self.vport = vport
         self.stampOffset = stampOffset
+        self.index = UInt64(index & 0xff)
+        self.delays = delays
         self.settings = settings
         self.ticksPerSecond = ticksPerSecond
     }
@@ -39,15 +48,14 @@ public final class VportMonitor {
     @inline(__always)
     func leaving(_ burst: borrowing PacketBurst, now: UInt64) {
         guard vport.spec.kind == .native else { return }
-        ce2_stamp_burst(burst.packets, UInt32(burst.count), stampOffset, now)
+        ce2_stamp_burst(burst.packets, UInt32(burst.count), stampOffset, now & ~0xff | index)
     }
 
-    /// Reads the stamps of packets the NF returned.
+    /// Books the delays of packets an NF returned, to the vports they went in by.
     @inline(__always)
     func returned(_ burst: borrowing PacketBurst, now: UInt64) {
         guard vport.spec.kind == .native else { return }
-        let oldest = ce2_oldest_stamp(burst.packets, UInt32(burst.count), stampOffset)
-        if oldest != 0 && now > oldest { maxDelayTicks = max(maxDelayTicks, now - oldest) }
+        ce2_record_delays(burst.packets, UInt32(burst.count), stampOffset, now, delays)
     }
 
     @inline(__always)
@@ -62,11 +70,11 @@ public final class VportMonitor {
         let interval = ticksPerSecond * UInt64(settings.intervalMillis) / 1000
         nextSample = now &+ interval
         let occupancy = vport.toNFOccupancy.map { Double($0.count) / Double(max($0.capacity, 1)) } ?? 0
-        let delayMicros = Double(maxDelayTicks) * 1e6 / Double(ticksPerSecond)
+        let delayMicros = Double(delays[Int(index)]) * 1e6 / Double(ticksPerSecond)
         let drops = dropsSinceSample
         lastOccupancy = occupancy
         lastDelayMicros = delayMicros
-        maxDelayTicks = 0
+        delays[Int(index)] = 0
         dropsSinceSample = 0
 
         let hot = occupancy >= settings.occupancyThreshold || drops > 0
