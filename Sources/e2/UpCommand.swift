@@ -37,17 +37,19 @@ struct UpCommand: ParsableCommand {
         if let mix, !["fig13", "fig14"].contains(mix) { throw ValidationError("--mix is fig13 or fig14") }
     }
 
-    /// `examples/NAME` beside the working directory, else in the repository the executable was built in.
+    /// `examples/NAME` beside the working directory, else in the repository the executable was
+    /// built in, else where the image installs them (/usr/share/e2/examples).
     static func example(_ name: String) -> String {
         let local = "examples/\(name)"
         if FileManager.default.fileExists(atPath: local) { return local }
+        let installed = "/usr/share/e2/examples/\(name)"
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         while directory.path != "/" {
             let candidate = directory.appendingPathComponent("examples/\(name)")
             if FileManager.default.fileExists(atPath: candidate.path) { return candidate.path }
             directory.deleteLastPathComponent()
         }
-        return local
+        return FileManager.default.fileExists(atPath: installed) ? installed : local
     }
 
     func run() throws {
