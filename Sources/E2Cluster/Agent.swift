@@ -163,41 +163,15 @@ public final class Agent: @unchecked Sendable {
     }
 
     func startDataplane(_ configuration: DataplaneConfiguration) throws {
-        let path = settings.directory.appendingPathComponent("e2d.json")
-        try JSONEncoder().encode(configuration).write(to: path)
-        let process = Process()
-        process.executableURL = settings.executable
-        process.arguments = ["dataplane", "--config", path.path, "--file-prefix", prefix, "--control", socket, "--lcores", "0@\(settings.cpu)"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["E2_EXIT_WITH_PARENT": "1"]) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try logFile("e2d.log")
-        try process.run()
-        dataplane = process
-        for _ in 0..<200 {
-            if (try? DataplaneControlClient(path: socket)) != nil { return }
-            guard process.isRunning else { break }
-            usleep(50_000)
-        }
-        throw WiringError("E2D did not start; see \(settings.directory.path)/e2d.log")
-    }
-
-    func logFile(_ name: String) throws -> FileHandle {
-        let url = settings.directory.appendingPathComponent(name)
-        if !FileManager.default.fileExists(atPath: url.path) { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
-        let handle = try FileHandle(forWritingTo: url)
-        handle.seekToEndOfFile()
-        return handle
+        dataplane = try ChildProcess.startDataplane(settings.executable, configuration: configuration,
+                                                    configurationFile: settings.directory.appendingPathComponent("e2d.json"), prefix: prefix,
+                                                    socket: socket, cpu: settings.cpu, log: settings.directory.appendingPathComponent("e2d.log")).0
     }
 
     func startNF(_ instance: ServerWiring.Instance, vports: [String: DataplaneStatistics.VportState], restarts: Int) throws {
         let arguments = try instance.nfArguments(dataplane: prefix, vports: vports, cpu: settings.cpu, extra: settings.nfArguments[instance.type] ?? [])
-        let process = Process()
-        process.executableURL = settings.executable
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["E2_EXIT_WITH_PARENT": "1"]) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try logFile("nf-\(instance.id.replacingOccurrences(of: "#", with: "_")).log")
-        try process.run()
+        let process = try ChildProcess.launch(settings.executable, arguments,
+                                              log: settings.directory.appendingPathComponent("nf-\(instance.id.replacingOccurrences(of: "#", with: "_")).log"))
         nfs[instance.id] = (process, instance, restarts, nil)
     }
 

@@ -117,15 +117,7 @@ public final class ClusterUp {
     }
 
     func launch(_ name: String, _ arguments: [String], output: Pipe? = nil) throws -> Process {
-        let process = Process()
-        process.executableURL = settings.executable
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["E2_EXIT_WITH_PARENT": "1"]) { $1 }
-        process.standardOutput = output ?? FileHandle.nullDevice
-        let log = settings.directory.appendingPathComponent("\(name).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: log)
-        try process.run()
+        let process = try ChildProcess.launch(settings.executable, arguments, log: settings.directory.appendingPathComponent("\(name).log"), output: output)
         processes.append((name, process))
         return process
     }

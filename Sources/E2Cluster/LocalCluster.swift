@@ -167,41 +167,18 @@ public final class LocalCluster {
     func prefix(_ server: String) -> String { "\(name)-\(server)" }
 
     func startDataplane(_ server: String, configuration: DataplaneConfiguration, cpu: Int) throws {
-        let path = directory.appendingPathComponent("\(server).json")
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(configuration).write(to: path)
-        let socket = directory.appendingPathComponent("\(server).sock").path
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["dataplane", "--config", path.path, "--file-prefix", prefix(server), "--control", socket, "--lcores", "0@\(cpu)"]
-        process.standardOutput = Pipe()
-        let log = directory.appendingPathComponent("\(server).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: log)
-        try process.run()
+        let (process, client) = try ChildProcess.startDataplane(
+            executable, configuration: configuration, configurationFile: directory.appendingPathComponent("\(server).json"), prefix: prefix(server),
+            socket: directory.appendingPathComponent("\(server).sock").path, cpu: cpu, log: directory.appendingPathComponent("\(server).log"),
+            output: Pipe(), exitWithParent: false)
         processes["e2d:\(server)"] = process
-        for _ in 0..<200 {
-            if let client = try? DataplaneControlClient(path: socket) {
-                clients[server] = client
-                return
-            }
-            guard process.isRunning else { break }
-            usleep(50_000)
-        }
-        throw WiringError("E2D for \(server) did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        clients[server] = client
     }
 
     func startNF(_ instance: ServerWiring.Instance, server: String, vports: [String: DataplaneStatistics.VportState], cpu: Int) throws {
         let arguments = try instance.nfArguments(dataplane: prefix(server), vports: vports, cpu: cpu, extra: nfArguments[instance.type] ?? [])
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.standardOutput = Pipe()
-        let log = directory.appendingPathComponent("nf-\(instance.id.replacingOccurrences(of: "#", with: "_")).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: log)
-        try process.run()
-        processes["nf:\(instance.id)"] = process
+        processes["nf:\(instance.id)"] = try ChildProcess.launch(
+            executable, arguments, log: directory.appendingPathComponent("nf-\(instance.id.replacingOccurrences(of: "#", with: "_")).log"),
+            output: Pipe(), exitWithParent: false)
     }
 }
