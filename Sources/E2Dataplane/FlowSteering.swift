@@ -86,17 +86,16 @@ public final class FlowSteering {
     }
 
     /// Forgets flows idle since before `now` - idleTicks, with their exceptions; how many.
+    /// Runs on the dataplane thread between bursts, so it allocates nothing.
     @discardableResult
     public func expire(now: UInt64) -> Int {
         guard let active else { return 0 }
-        var idle: [FlowKey] = []
-        _ = active.removeAll { key, value in
-            let gone = now &- value.words.1 > idleTicks
-            if gone { idle.append(key) }
-            return gone
+        let exceptions = self.exceptions, idleTicks = self.idleTicks
+        return active.removeAll { key, value in
+            guard now &- value.words.1 > idleTicks else { return false }
+            exceptions.remove(key)
+            return true
         }
-        for key in idle { removeException(key) }
-        return idle.count
     }
 
     /// Flows seen within the idle time (control path).

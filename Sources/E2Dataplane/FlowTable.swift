@@ -83,15 +83,23 @@ public final class FlowTable {
         }
     }
 
-    /// Removes every entry `shouldRemove` picks; returns how many went (control path).
+    /// Removes every entry `shouldRemove` picks; returns how many went. Allocates nothing, so
+    /// idle expiry can run on the dataplane thread. A removal pulls later entries of its cluster
+    /// back, possibly into the slot just emptied, so that slot is looked at again; every entry is
+    /// judged at least once.
     @discardableResult
     public func removeAll(where shouldRemove: (FlowKey, Value) -> Bool) -> Int {
-        var doomed: [FlowKey] = []
-        for index in 0..<capacity where slots[index].used && shouldRemove(slots[index].key, slots[index].value) {
-            doomed.append(slots[index].key)
+        var removed = 0
+        var index = 0
+        while index < capacity {
+            if slots[index].used && shouldRemove(slots[index].key, slots[index].value) {
+                remove(slots[index].key)
+                removed += 1
+            } else {
+                index += 1
+            }
         }
-        for key in doomed { remove(key) }
-        return doomed.count
+        return removed
     }
 
     /// Every entry (control path; allocates).

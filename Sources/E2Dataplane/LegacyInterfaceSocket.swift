@@ -43,12 +43,6 @@ public final class LegacyInterfaceSocket {
         return max(0, Int(ce2_packet_send_batch(descriptor, frames, UInt32(Self.stride), lengths, UInt32(count))))
     }
 
-    /// Receives what waits, up to a batch, without blocking; the frames' lengths.
-    public func receive() -> [Int] {
-        let count = Int(ce2_packet_receive_batch(descriptor, frames, UInt32(Self.stride), lengths, UInt32(Self.batch)))
-        return count > 0 ? (0..<count).map { Int(lengths[$0]) } : []
-    }
-
     /// Receives a batch and returns only how many frames and bytes came (no allocation).
     public func receiveCount() -> (frames: Int, bytes: Int) {
         let count = Int(ce2_packet_receive_batch(descriptor, frames, UInt32(Self.stride), lengths, UInt32(Self.batch)))
@@ -57,7 +51,4 @@ public final class LegacyInterfaceSocket {
         for index in 0..<count { bytes += Int(lengths[index]) }
         return (count, bytes)
     }
-
-    /// The bytes of frame `index` after `receive`.
-    public func received(_ index: Int, length: Int) -> [UInt8] { Array(UnsafeBufferPointer(start: frame(index), count: length)) }
 }
