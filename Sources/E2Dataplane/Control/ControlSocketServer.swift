@@ -20,21 +20,9 @@ public final class ControlSocketServer: Sendable {
     public init(path: String, controller: DataplaneController) throws {
         self.path = path
         self.controller = controller
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard path.utf8.count < capacity else { throw ControlSocketError("control socket path is longer than \(capacity - 1) bytes: \(path)") }
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            buffer.copyBytes(from: path.utf8)
-            buffer[path.utf8.count] = 0
-        }
-        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw ControlSocketError("socket: \(String(cString: strerror(errno)))") }
+        let (descriptor, address) = try UnixSocket.open(path)
         unlink(path)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0, listen(descriptor, 16) == 0 else {
+        guard UnixSocket.call(bind, descriptor, address) == 0, listen(descriptor, 16) == 0 else {
             let reason = String(cString: strerror(errno))
             close(descriptor)
             throw ControlSocketError("cannot listen on \(path): \(reason)")
@@ -122,7 +110,7 @@ public final class ControlSocketServer: Sendable {
         guard let data = try? JSONEncoder().encode(event) else { return }
         let line = data + Data("\n".utf8)
         subscribers.withLock { subscribers in
-            subscribers.removeAll { connection in !Self.write(line, to: connection) }
+            subscribers.removeAll { connection in !UnixSocket.write(line, to: connection) }
         }
     }
 
@@ -130,20 +118,7 @@ public final class ControlSocketServer: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         guard let data = try? encoder.encode(response) else { return }
-        _ = Self.write(data + Data("\n".utf8), to: connection)
-    }
-
-    private static func write(_ data: Data, to connection: Int32) -> Bool {
-        data.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.send(connection, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else { return false }
-                offset += written
-            }
-            return true
-        }
+        _ = UnixSocket.write(data + Data("\n".utf8), to: connection)
     }
 
     static func describe(_ error: any Error) -> String {

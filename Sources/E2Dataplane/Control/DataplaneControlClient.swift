@@ -13,19 +13,8 @@ public final class DataplaneControlClient {
 
     /// Connects to the socket at `path`.
     public init(path: String) throws {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        guard path.utf8.count < MemoryLayout.size(ofValue: address.sun_path) else { throw ControlSocketError("socket path too long: \(path)") }
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            buffer.copyBytes(from: path.utf8)
-            buffer[path.utf8.count] = 0
-        }
-        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw ControlSocketError("socket: \(String(cString: strerror(errno)))") }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard connected == 0 else {
+        let (descriptor, address) = try UnixSocket.open(path)
+        guard UnixSocket.call(connect, descriptor, address) == 0 else {
             let reason = String(cString: strerror(errno))
             close(descriptor)
             throw ControlSocketError("cannot connect to E2D at \(path): \(reason)")
@@ -112,18 +101,7 @@ public final class DataplaneControlClient {
     }
 
     private func sendLine(_ data: Data) throws {
-        let line = data + Data("\n".utf8)
-        let ok = line.withUnsafeBytes { bytes -> Bool in
-            var offset = 0
-            while offset < bytes.count {
-                let written = send(descriptor, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else { return false }
-                offset += written
-            }
-            return true
-        }
-        guard ok else { throw ControlSocketError("E2D closed the control connection") }
+        guard UnixSocket.write(data + Data("\n".utf8), to: descriptor) else { throw ControlSocketError("E2D closed the control connection") }
     }
 
     private func readLine() throws -> Data {
