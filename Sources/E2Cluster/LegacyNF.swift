@@ -18,14 +18,14 @@ public enum LegacyNF {
         let interfaces = (instance.inputOrder + instance.outputOrder).compactMap { instance.interfaces[$0] }
         guard !interfaces.isEmpty else { throw WiringError("\(instance.id): a legacy NF without interfaces") }
         stop(namespace: namespace)
-        try ip(["netns", "add", namespace])
+        try NetworkTool.ip(["netns", "add", namespace])
         // No IPv6 in the namespace: its router solicitations and MLD would join the traffic.
         for setting in ["all", "default"] {
-            try ip(["netns", "exec", namespace, "sysctl", "-qw", "net.ipv6.conf.\(setting).disable_ipv6=1"])
+            try NetworkTool.ip(["netns", "exec", namespace, "sysctl", "-qw", "net.ipv6.conf.\(setting).disable_ipv6=1"])
         }
         for interface in interfaces {
-            try ip(["link", "set", interface, "netns", namespace])
-            try ip(["-n", namespace, "link", "set", interface, "up"])
+            try NetworkTool.ip(["link", "set", interface, "netns", namespace])
+            try NetworkTool.ip(["-n", namespace, "link", "set", interface, "up"])
         }
         let inputs = instance.inputOrder.compactMap { instance.interfaces[$0] }
         guard let output = instance.outputOrder.first.flatMap({ instance.interfaces[$0] }) else { throw WiringError("\(instance.id): no output interface") }
@@ -38,8 +38,6 @@ public enum LegacyNF {
 
     /// Removes the namespace (the interfaces in it go back with their veth pairs' deletion).
     public static func stop(namespace: String) {
-        try? ip(["netns", "del", namespace])
+        try? NetworkTool.ip(["netns", "del", namespace])
     }
-
-    static func ip(_ arguments: [String]) throws { try NetworkTool.ip(arguments) }
 }

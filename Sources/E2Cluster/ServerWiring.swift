@@ -51,7 +51,7 @@ public struct ServerWiringCompiler: Sendable {
     }
 
     public func compile(_ plan: InterconnectionPlan.ServerPlan) throws(WiringError) -> ServerWiring {
-        var graph = GraphBuilder()
+        let graph = GraphBuilder()
         var vports: [VportSpec] = []
         var instances: [ServerWiring.Instance] = []
         var legacyCount = 0
@@ -107,61 +107,29 @@ public struct ServerWiringCompiler: Sendable {
                 return "tee.\(target)"
             case .tunnel, .egress, .switchFunction:
                 guard let path = next.servicePath else { throw WiringError("a \(next.kind.rawValue) hop without a service path") }
-                let name = "nsh.\(path)"
-                if !graph.has(name) {
-                    graph.add(ModuleSpec(name: name, type: .nshEncap, servicePath: path, serviceIndex: next.serviceIndex ?? 255))
-                    graph.link([name], to: uplinkOut)
-                }
-                return name
+                return try graph.encapsulation("nsh.\(path)", path: path, index: next.serviceIndex ?? 255) { uplinkOut }
             }
         }
 
         /// The rules of a stage, first match first, after `source`; what matches none is dropped.
         func stage(_ rules: [InterconnectionPlan.Rule], after source: String, label: String) throws(WiringError) {
-            var pending = [source]
-            var index = 0
-            while index < rules.count {
-                let rule = rules[index]
-                if rule.addTags?.isEmpty == false { throw WiringError("rule '\(rule.filter ?? "")': filter_in tags are not wired by E2D yet") }
-                // Consecutive rules with the same filter split a flow-ID space between instances.
-                var group = [rule]
-                while index + group.count < rules.count, let other = Optional(rules[index + group.count]),
-                      other.filter == rule.filter, other.flowIDs != nil, rule.flowIDs != nil, other.hashFields == rule.hashFields {
-                    group.append(other)
-                }
-                index += group.count
-                let filter = try DataplaneFilter.translate(rule.filter, addresses: addresses, catalog: catalog, tags: tags)
-                let entry: String
-                if pending.count == 1 {
-                    entry = pending[0]
-                } else {
-                    // Several failure exits meet here: a counter joins them into one module.
-                    entry = graph.add(ModuleSpec(name: graph.fresh("join.\(label)"), type: .counter))
-                    graph.link(pending, to: entry)
-                }
-                let tested = graph.test(filter, after: entry, label: label)
-                /// The rule's next hop, after tagging the packets with their ingress group again
-                /// when they come from a legacy NF (which cannot carry tags).
-                func hop(_ member: InterconnectionPlan.Rule) throws(WiringError) -> String {
-                    let next = try target(member.next)
-                    guard let group = member.ingressGroup, let value = tags.ingressGroups[group] else { return next }
-                    let retag = graph.add(ModuleSpec(name: graph.fresh("retag.\(label)"), type: .tagSet, slot: tags.ingressSlot, value: value))
-                    graph.link([retag], to: next)
-                    return retag
-                }
-                if group.count == 1 && rule.flowIDs == nil {
-                    graph.link([tested.pass], to: try hop(rule))
-                } else {
-                    let ranges = group.map { (lower: $0.flowIDs?.first ?? 0, upper: $0.flowIDs?.last ?? 65535) }
-                    let steer = graph.steer(ranges, fields: rule.hashFields ?? [], label: label)
-                    graph.link([tested.pass], to: steer.name)
-                    for (gate, member) in group.enumerated() { graph.link(["\(steer.name):\(gate)"], to: try hop(member)) }
-                    graph.link(["\(steer.name):\(steer.uncovered)"], to: drop)
-                }
-                pending = tested.fail
-                if pending.isEmpty { break }  // every packet matched: later rules are unreachable
+            if let rule = rules.first(where: { $0.addTags?.isEmpty == false }) {
+                throw WiringError("rule '\(rule.filter ?? "")': filter_in tags are not wired by E2D yet")
             }
-            graph.link(pending, to: drop)
+            /// A rule's next hop, after tagging the packets with their ingress group again when
+            /// they come from a legacy NF (which cannot carry tags).
+            func hop(_ rule: InterconnectionPlan.Rule) throws(WiringError) -> String {
+                let next = try target(rule.next)
+                guard let group = rule.ingressGroup, let value = tags.ingressGroups[group] else { return next }
+                let retag = graph.add(ModuleSpec(name: graph.fresh("retag.\(label)"), type: .tagSet, slot: tags.ingressSlot, value: value))
+                graph.link([retag], to: next)
+                return retag
+            }
+            let unmatched = try graph.firstMatch(
+                rules, after: source, label: label, drop: drop, key: { ($0.filter, $0.flowIDs, $0.hashFields) },
+                translate: { text throws(WiringError) in try DataplaneFilter.translate(text, addresses: addresses, catalog: catalog, tags: tags) },
+                target: hop)
+            graph.link(unmatched, to: drop)
         }
 
         for stagePlan in plan.stages {

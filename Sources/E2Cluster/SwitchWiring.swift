@@ -29,7 +29,7 @@ public struct SwitchWiringCompiler: Sendable {
         guard plan.switchStages.isEmpty, !plan.switchRules.contains(where: { $0.action != nil }) else {
             throw WiringError("the plan offloads NFs to the switch; e2 switch has no switch functions (set the hardware's switch functions to none)")
         }
-        var graph = GraphBuilder()
+        let graph = GraphBuilder()
         let drop = graph.add(ModuleSpec(name: "drop", type: .drop))
         func portName(_ number: Int) throws(WiringError) -> String {
             guard let port = ports[number] else { throw WiringError("switch port \(number) has no device") }
@@ -52,43 +52,15 @@ public struct SwitchWiringCompiler: Sendable {
                 pending = [tag]
             }
             let rules = ingress.filter { $0.ports?.contains(number) ?? false }
-            var index = 0
-            while index < rules.count, !pending.isEmpty {
-                let rule = rules[index]
-                var group = [rule]
-                while index + group.count < rules.count, rules[index + group.count].filter == rule.filter,
-                      rules[index + group.count].flowIDs != nil, rule.flowIDs != nil, rules[index + group.count].hashFields == rule.hashFields {
-                    group.append(rules[index + group.count])
-                }
-                index += group.count
-                let filter = try DataplaneFilter.translate(rule.filter, addresses: context.addresses, catalog: catalog, tags: tags)
-                var entry = pending[0]
-                if pending.count > 1 {
-                    entry = graph.add(ModuleSpec(name: graph.fresh("join.\(number)"), type: .counter))
-                    graph.link(pending, to: entry)
-                }
-                let tested = graph.test(filter, after: entry, label: "\(number)")
-                func encapsulate(_ rule: InterconnectionPlan.SwitchRule) throws(WiringError) -> String {
-                    guard let path = rule.encapsulate, let server = rule.outputPorts.first else { throw WiringError("an ingress rule without a service path or server port") }
-                    let name = "enc.\(path)"
-                    if !graph.has(name) {
-                        graph.add(ModuleSpec(name: name, type: .nshEncap, servicePath: path, serviceIndex: 255))
-                        graph.link([name], to: try output(server))
-                    }
-                    return name
-                }
-                if group.count == 1 && rule.flowIDs == nil {
-                    graph.link([tested.pass], to: try encapsulate(rule))
-                } else {
-                    let ranges = group.map { (lower: $0.flowIDs?.first ?? 0, upper: $0.flowIDs?.last ?? 65535) }
-                    let steer = graph.steer(ranges, fields: rule.hashFields ?? [], label: "\(number)")
-                    graph.link([tested.pass], to: steer.name)
-                    for (gate, member) in group.enumerated() { graph.link(["\(steer.name):\(gate)"], to: try encapsulate(member)) }
-                    graph.link(["\(steer.name):\(steer.uncovered)"], to: drop)
-                }
-                pending = tested.fail
+            func encapsulate(_ rule: InterconnectionPlan.SwitchRule) throws(WiringError) -> String {
+                guard let path = rule.encapsulate, let server = rule.outputPorts.first else { throw WiringError("an ingress rule without a service path or server port") }
+                return try graph.encapsulation("enc.\(path)", path: path, index: 255) { () throws(WiringError) in try output(server) }
             }
-            graph.link(pending, to: drop)
+            let unmatched = try graph.firstMatch(
+                rules, after: pending[0], label: "\(number)", drop: drop, key: { ($0.filter, $0.flowIDs, $0.hashFields) },
+                translate: { text throws(WiringError) in try DataplaneFilter.translate(text, addresses: context.addresses, catalog: catalog, tags: tags) },
+                target: encapsulate)
+            graph.link(unmatched, to: drop)
         }
 
         // From servers: by service path, forwarded or decapsulated to external ports.

@@ -5,11 +5,11 @@ enum VethPair {
     /// Creates the pair, brings both ends up and turns IPv6 off on them, so the kernel's own
     /// chatter (router solicitations, MLD) does not reach the NF's traffic.
     static func create(dataplaneEnd: String, nfEnd: String) throws(DataplaneError) {
-        try ip(["link", "add", dataplaneEnd, "type", "veth", "peer", "name", nfEnd])
+        try NetworkTool.ip(["link", "add", dataplaneEnd, "type", "veth", "peer", "name", nfEnd])
         for end in [dataplaneEnd, nfEnd] {
             try? Data("1".utf8).write(to: URL(fileURLWithPath: "/proc/sys/net/ipv6/conf/\(end)/disable_ipv6"))
             do {
-                try ip(["link", "set", end, "up"])
+                try NetworkTool.ip(["link", "set", end, "up"])
             } catch {
                 delete(dataplaneEnd)
                 throw error
@@ -19,45 +19,6 @@ enum VethPair {
 
     /// Deletes the pair by one end (wherever the other end went).
     static func delete(_ end: String) {
-        try? ip(["link", "del", end])
-    }
-
-    private static func ip(_ arguments: [String]) throws(DataplaneError) {
-        try NetworkTool.ip(arguments)
-    }
-}
-
-/// iproute2's tools (`ip`, `tc`), run for vports and legacy NFs; an error carries their message.
-public enum NetworkTool {
-    public static func ip(_ arguments: [String], namespace: String? = nil) throws(DataplaneError) {
-        try run(FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") ? "/usr/sbin/ip" : "/sbin/ip", arguments, namespace: namespace)
-    }
-
-    public static func tc(_ arguments: [String], namespace: String? = nil) throws(DataplaneError) {
-        try run(FileManager.default.isExecutableFile(atPath: "/usr/sbin/tc") ? "/usr/sbin/tc" : "/sbin/tc", arguments, namespace: namespace)
-    }
-
-    /// Runs `tool`, inside `namespace` when given (`ip netns exec`).
-    static func run(_ tool: String, _ arguments: [String], namespace: String?) throws(DataplaneError) {
-        let process = Process()
-        if let namespace {
-            process.executableURL = URL(fileURLWithPath: FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") ? "/usr/sbin/ip" : "/sbin/ip")
-            process.arguments = ["netns", "exec", namespace, tool] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: tool)
-            process.arguments = arguments
-        }
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        let command = ([tool] + arguments).joined(separator: " ")
-        do { try process.run() } catch {
-            throw DataplaneError(operation: command, code: 0, reason: "cannot run it (apt-get install iproute2): \(error)")
-        }
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw DataplaneError(operation: command, code: 0, reason: message.trimmingCharacters(in: .whitespacesAndNewlines))
-        }
+        try? NetworkTool.ip(["link", "del", end])
     }
 }
