@@ -85,7 +85,8 @@ public final class LocalCluster {
         }
     }
 
-    static func writeEmptyPcap(_ path: String) throws {
+    /// An empty pcap file: what net_pcap reads from a port that only sends.
+    public static func writeEmptyPcap(_ path: String) throws {
         var header = Data()
         for value: UInt32 in [0xa1b2_c3d4] { withUnsafeBytes(of: value.littleEndian) { header.append(contentsOf: $0) } }
         for value: UInt16 in [2, 4] { withUnsafeBytes(of: value.littleEndian) { header.append(contentsOf: $0) } }

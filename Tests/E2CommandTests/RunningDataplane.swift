@@ -1,3 +1,4 @@
+import E2Cluster
 import E2Dataplane
 import Foundation
 import XCTest
@@ -109,13 +110,7 @@ enum UDPPcap {
     }
 
     /// An empty pcap file (net_pcap needs an rx file for a tx-only port).
-    static func writeEmpty(_ path: String) throws {
-        var header = Data()
-        for value: UInt32 in [0xa1b2_c3d4] { withUnsafeBytes(of: value.littleEndian) { header.append(contentsOf: $0) } }
-        for value: UInt16 in [2, 4] { withUnsafeBytes(of: value.littleEndian) { header.append(contentsOf: $0) } }
-        for value: UInt32 in [0, 0, 65535, 1] { withUnsafeBytes(of: value.littleEndian) { header.append(contentsOf: $0) } }
-        try header.write(to: URL(fileURLWithPath: path))
-    }
+    static func writeEmpty(_ path: String) throws { try LocalCluster.writeEmptyPcap(path) }
 
     /// Waits until a growing pcap file stops growing.
     static func waitUntilStill(_ path: String, minimum: Int = 25) {
